@@ -84,7 +84,7 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
             return new CloseResult(null, [], 0);
         }
 
-        var now = SmartWriter.ToUnix(clock);
+        var now = UnixTime.ToUnix(clock);
         var flightEnd = (long)settings.FlightEndThreshold.TotalSeconds;
         var confirmation = (long)settings.LandingConfirmation.TotalSeconds;
         var silentBefore = clock - settings.FlightEndThreshold;
@@ -181,7 +181,7 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
             return null;
         }
 
-        var time = SmartWriter.ToUnix(reader.GetFieldValue<DateTime>(Offset));
+        var time = UnixTime.ToUnix(reader.GetFieldValue<DateTime>(Offset));
         if (time > lastSignalAt)
         {
             return null;

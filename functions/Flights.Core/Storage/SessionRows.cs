@@ -1,6 +1,7 @@
 using Flights.Core.Sessions;
 using Npgsql;
 using static Flights.Core.Storage.SmartWriter;
+using static Flights.Core.UnixTime;
 
 namespace Flights.Core.Storage;
 

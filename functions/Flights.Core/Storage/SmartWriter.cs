@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Flights.Core.Processing;
 using Flights.Core.Sessions;
 using Npgsql;
-using NpgsqlTypes;
+using static Flights.Core.UnixTime;
 
 namespace Flights.Core.Storage;
 
@@ -283,12 +283,6 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules)
 
         return null;
     }
-
-    internal static DateTime ToUtc(long unixSeconds) => DateTime.UnixEpoch.AddSeconds(unixSeconds);
-
-    internal static DateTime? ToUtc(long? unixSeconds) => unixSeconds is { } s ? DateTime.UnixEpoch.AddSeconds(s) : null;
-
-    internal static long ToUnix(DateTime value) => (long)(value - DateTime.UnixEpoch).TotalSeconds;
 
     internal static long? NullableTime(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : ToUnix(reader.GetFieldValue<DateTime>(ordinal));
 
