@@ -254,7 +254,8 @@ public static class StatesParser
     private static long? ReadNullableInt64(ref Utf8JsonReader reader, int offset, int state, int field)
     {
         NextField(ref reader, offset, state, field);
-        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long value))
+        if (reader.TokenType == JsonTokenType.Number
+            && (TryParseInt64Fast(reader.ValueSpan, out long value) || reader.TryGetInt64(out value)))
         {
             return value;
         }
@@ -269,7 +270,8 @@ public static class StatesParser
         NextField(ref reader, offset, state, field);
 
         // TryGetDouble reads integer tokens too: whole numbers arrive as "12192", not "12192.0".
-        if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double value))
+        if (reader.TokenType == JsonTokenType.Number
+            && (TryParseDoubleFast(reader.ValueSpan, out double value) || reader.TryGetDouble(out value)))
         {
             return value;
         }
@@ -322,6 +324,97 @@ public static class StatesParser
         {
             throw Unexpected(ref reader, offset, state, 12, "array or null");
         }
+    }
+
+    // Exact powers of ten up to 10^22 are the ones a double holds without rounding.
+    private static readonly double[] PowersOfTen =
+    [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+
+    /// <summary>
+    /// Parses the plain decimals OpenSky sends (<c>-118.1803</c>, <c>396.24</c>, <c>381</c>) about twice as
+    /// fast as the general parser, with the same result: at most 15 significant digits fit a double's
+    /// mantissa exactly, as does 10^k for k &lt;= 15, and one IEEE division rounds correctly (Clinger's fast path).
+    /// Anything else (exponents, longer numbers) returns false for the general parser to handle.
+    /// </summary>
+    private static bool TryParseDoubleFast(ReadOnlySpan<byte> number, out double value)
+    {
+        int i = 0;
+        bool negative = number.Length > 0 && number[0] == (byte)'-';
+        if (negative)
+        {
+            i = 1;
+        }
+
+        ulong mantissa = 0;
+        int digits = 0;
+        int fractionDigits = -1;
+        for (; i < number.Length; i++)
+        {
+            uint digit = (uint)(number[i] - '0');
+            if (digit <= 9)
+            {
+                mantissa = (mantissa * 10) + digit;
+                digits++;
+                if (fractionDigits >= 0)
+                {
+                    fractionDigits++;
+                }
+            }
+            else if (number[i] == (byte)'.' && fractionDigits < 0)
+            {
+                fractionDigits = 0;
+            }
+            else
+            {
+                value = 0;
+                return false;
+            }
+        }
+
+        if (digits is 0 or > 15)
+        {
+            value = 0;
+            return false;
+        }
+
+        double result = mantissa;
+        if (fractionDigits > 0)
+        {
+            result /= PowersOfTen[fractionDigits];
+        }
+
+        value = negative ? -result : result;
+        return true;
+    }
+
+    // Unix times are 10 digits; 18 digits always fit a long, longer numbers go to the general parser.
+    private static bool TryParseInt64Fast(ReadOnlySpan<byte> number, out long value)
+    {
+        bool negative = number.Length > 0 && number[0] == (byte)'-';
+        ReadOnlySpan<byte> digits = negative ? number[1..] : number;
+        if (digits.IsEmpty || digits.Length > 18)
+        {
+            value = 0;
+            return false;
+        }
+
+        long result = 0;
+        foreach (byte b in digits)
+        {
+            uint digit = (uint)(b - '0');
+            if (digit > 9)
+            {
+                value = 0;
+                return false;
+            }
+
+            result = (result * 10) + digit;
+        }
+
+        value = negative ? -result : result;
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

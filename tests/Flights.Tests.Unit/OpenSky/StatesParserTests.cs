@@ -64,6 +64,53 @@ public class StatesParserTests
         Assert.Equal(-30.0, state.GeoAltitude);
     }
 
+    [Theory]
+    [InlineData("-118.1803")]
+    [InlineData("0.1")]
+    [InlineData("33.9294")]
+    [InlineData("-0.33")]
+    [InlineData("-0")]
+    [InlineData("0.000001")]
+    [InlineData("123456789012345")]
+    [InlineData("12345678.9012345")]
+    [InlineData("1234567890123456")]
+    [InlineData("0.30000000000000004")]
+    [InlineData("9007199254740993")]
+    [InlineData("1e5")]
+    [InlineData("-2.5E-3")]
+    public void Every_number_reads_exactly_as_the_general_parser_reads_it(string number)
+    {
+        var state = Parse(Response(
+            $$"""["abc123",null,null,1,2,{{number}},null,null,false,null,null,null,null,null,null,false,0]""")).States[0];
+
+        double expected = double.Parse(number, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(state.Longitude!.Value));
+    }
+
+    [Theory]
+    [InlineData("1766888059", 1766888059L)]
+    [InlineData("0", 0L)]
+    [InlineData("-5", -5L)]
+    [InlineData("9223372036854775807", long.MaxValue)]
+    public void Times_read_as_whole_seconds(string number, long expected)
+    {
+        var state = Parse(Response(
+            $$"""["abc123",null,null,{{number}},2,null,null,null,false,null,null,null,null,null,null,false,0]""")).States[0];
+
+        Assert.Equal(expected, state.TimePosition);
+    }
+
+    [Fact]
+    public void A_time_beyond_the_range_of_a_long_is_an_error()
+    {
+        string json = Response("""["abc123",null,null,9223372036854775808,2,null,null,null,false,null,null,null,null,null,null,false,0]""");
+
+        var error = Fails(json);
+
+        Assert.Equal(json.IndexOf("9223372036854775808", StringComparison.Ordinal), error.BytePosition);
+        Assert.Contains("field 3 (time_position): expected integer or null, got Number 9223372036854775808", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_eighteenth_field_is_the_category()
     {
