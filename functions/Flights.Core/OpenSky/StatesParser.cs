@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -160,12 +161,15 @@ public static class StatesParser
                 throw Error(offset, reader.TokenStartIndex, $"state {state}: expected an array, got {Describe(ref reader)}");
             }
 
-            into.Add(ReadState(ref reader, offset, state));
+            // Filled in place: a state is ~180 bytes, and Add would copy it once more.
+            int index = into.Count;
+            CollectionsMarshal.SetCount(into, index + 1);
+            ReadState(ref reader, offset, state, out CollectionsMarshal.AsSpan(into)[index]);
         }
     }
 
     // Straight-line code over the fixed field order: no per-field dispatch, no boxing.
-    private static StateVector ReadState(ref Utf8JsonReader reader, int offset, int state)
+    private static void ReadState(ref Utf8JsonReader reader, int offset, int state, out StateVector result)
     {
         NextField(ref reader, offset, state, 0);
         if (reader.TokenType != JsonTokenType.String)
@@ -212,7 +216,7 @@ public static class StatesParser
             }
         }
 
-        return new StateVector(
+        result = new StateVector(
             icao24, callsign, originCountry, timePosition, lastContact, longitude, latitude, baroAltitude,
             onGround, velocity, trueTrack, verticalRate, geoAltitude, squawk, spi, positionSource, category);
     }
