@@ -29,8 +29,8 @@ internal sealed class OpenSkyTokenProvider : IDisposable
     private readonly ILogger<OpenSkyTokenProvider> _logger;
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private readonly Lazy<OpenSkyCredentials?> _credentials;
-    private string? _token;
-    private DateTimeOffset _refreshAt;
+    // One immutable reference, so a reader outside the lock sees a token and its refresh time together.
+    private CachedToken? _cached;
 
     public OpenSkyTokenProvider(
         IHttpClientFactory httpClientFactory,
@@ -42,11 +42,14 @@ internal sealed class OpenSkyTokenProvider : IDisposable
         _options = options.Value;
         _time = timeProvider;
         _logger = logger;
-        _credentials = new Lazy<OpenSkyCredentials?>(() =>
-        {
-            var credentials = OpenSkyCredentials.Resolve(_options, out string? error);
-            return error is null ? credentials : throw new InvalidOperationException(error);
-        });
+        // PublicationOnly: a credentials file that cannot be read now is read again on the next call.
+        _credentials = new Lazy<OpenSkyCredentials?>(
+            () =>
+            {
+                var credentials = OpenSkyCredentials.Resolve(_options, out string? error);
+                return error is null ? credentials : throw new InvalidOperationException(error);
+            },
+            LazyThreadSafetyMode.PublicationOnly);
     }
 
     /// <summary>True when no credentials are configured.</summary>
@@ -64,8 +67,7 @@ internal sealed class OpenSkyTokenProvider : IDisposable
             return null;
         }
 
-        string? cached = Volatile.Read(ref _token);
-        if (cached is not null && cached != rejectedToken && _time.GetUtcNow() < _refreshAt)
+        if (Usable(Volatile.Read(ref _cached), rejectedToken) is { } cached)
         {
             return cached;
         }
@@ -74,14 +76,13 @@ internal sealed class OpenSkyTokenProvider : IDisposable
         try
         {
             // Another caller may have refreshed while this one waited.
-            if (_token is not null && _token != rejectedToken && _time.GetUtcNow() < _refreshAt)
+            if (Usable(_cached, rejectedToken) is { } refreshedMeanwhile)
             {
-                return _token;
+                return refreshedMeanwhile;
             }
 
             (string token, TimeSpan lifetime) = await RequestTokenAsync(cancellationToken);
-            _refreshAt = _time.GetUtcNow() + lifetime - RefreshMargin;
-            Volatile.Write(ref _token, token);
+            Volatile.Write(ref _cached, new CachedToken(token, _time.GetUtcNow() + lifetime - RefreshMargin));
             _logger.TokenAcquired((long)lifetime.TotalSeconds);
             return token;
         }
@@ -92,6 +93,9 @@ internal sealed class OpenSkyTokenProvider : IDisposable
     }
 
     public void Dispose() => _refresh.Dispose();
+
+    private string? Usable(CachedToken? cached, string? rejectedToken)
+        => cached is not null && cached.Token != rejectedToken && _time.GetUtcNow() < cached.RefreshAt ? cached.Token : null;
 
     private async Task<(string Token, TimeSpan Lifetime)> RequestTokenAsync(CancellationToken cancellationToken)
     {
@@ -200,6 +204,12 @@ internal sealed class OpenSkyTokenProvider : IDisposable
         OperationCanceledException => "the request timed out",
         _ => ex.Message,
     };
+}
+
+internal sealed record CachedToken(string Token, DateTimeOffset RefreshAt)
+{
+    // The generated ToString would print the token into any log that formats this record.
+    public override string ToString() => $"token refreshing at {RefreshAt:u}";
 }
 
 /// <summary>Sets the bearer token on a request.</summary>
