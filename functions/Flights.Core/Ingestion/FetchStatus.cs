@@ -16,7 +16,10 @@ namespace Flights.Core.Ingestion;
 public sealed record FetchStatus(DateTimeOffset At, string Result, int States, int Published, long? SnapshotTime, int? CreditsRemaining, DateTimeOffset? NextCallAt, string? Message)
 {
     /// <summary>True when the tick did what it should (published, nothing new, or waited as the credit rules said).</summary>
-    public bool Succeeded => Result is "published" or "unchanged" or "skipped";
+    public bool Succeeded => IsSuccess(Result);
+
+    /// <summary>Whether a recorded result (<c>pipeline_state.last_fetch_result</c>) means the fetcher is doing its job.</summary>
+    public static bool IsSuccess(string result) => result is "published" or "unchanged" or "skipped";
 }
 
 /// <summary>Where the fetcher records each tick's outcome for the health view.</summary>

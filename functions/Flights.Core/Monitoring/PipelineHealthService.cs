@@ -99,7 +99,7 @@ public sealed class PipelineHealthService
             }
         }
 
-        if (warehouse.Fetch?.Result is { } result && !string.Equals(result, "ok", StringComparison.OrdinalIgnoreCase))
+        if (warehouse.Fetch?.Result is { } result && !Ingestion.FetchStatus.IsSuccess(result))
         {
             issues.Add(new HealthIssue(HealthIssueCodes.FetchFailed, $"last fetch failed: {result}"));
         }

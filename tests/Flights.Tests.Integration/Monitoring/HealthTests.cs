@@ -21,7 +21,7 @@ public sealed class HealthTests
     {
         await using var db = await TestPostgres.CreateDatabaseAsync();
         var pipeline = await FlightsWithBothEndingsAsync(db);
-        await SetLastFetchAsync(db, "ok");
+        await SetLastFetchAsync(db, "published");
         var kafka = KafkaWithLag(committed: [3, 2], produced: [3, 2]);
 
         var report = await Health(db.DataSource, kafka, now: Time(30) + FreshAge, metrics: pipeline.Metrics).GetAsync(CancellationToken.None);
@@ -33,7 +33,7 @@ public sealed class HealthTests
         Assert.Equal(2, report.LiveAircraft); // aaa001 on the ground, ccc003 flying; bbb002's row went with its flight
         Assert.Equal(1, report.OpenFlights);
         Assert.Equal(new Dictionary<string, int> { ["landed"] = 1, ["signal_lost"] = 1 }, report.FlightsEndedLastHour);
-        Assert.Equal(new FetchReport(new DateTimeOffset(Time(30), TimeSpan.Zero), "ok", 6000, 3500, new DateTimeOffset(Time(31.5), TimeSpan.Zero)), report.LastFetch);
+        Assert.Equal(new FetchReport(new DateTimeOffset(Time(30), TimeSpan.Zero), "published", 6000, 3500, new DateTimeOffset(Time(31.5), TimeSpan.Zero)), report.LastFetch);
         Assert.Equal("ok", report.Kafka.State);
         Assert.Equal([new PartitionLag(0, 3, 0, 3, 0), new PartitionLag(1, 2, 0, 2, 0)], report.Kafka.Partitions);
         Assert.Equal(pipeline.Metrics.Received, report.Process!.Received);
@@ -87,12 +87,12 @@ public sealed class HealthTests
     {
         await using var db = await TestPostgres.CreateDatabaseAsync();
         await TestPipeline.For(db).ProcessAsync(At("abc123", 30));
-        await SetLastFetchAsync(db, "http_429");
+        await SetLastFetchAsync(db, "unavailable");
 
         var report = await Health(db.DataSource, KafkaWithLag([0], [0]), now: Time(30) + FreshAge).GetAsync(CancellationToken.None);
 
         Assert.Equal(HealthStatus.Degraded, report.Status);
-        Assert.Equal([new HealthIssue("fetch_failed", "last fetch failed: http_429")], report.Issues);
+        Assert.Equal([new HealthIssue("fetch_failed", "last fetch failed: unavailable")], report.Issues);
     }
 
     [Fact]
