@@ -152,6 +152,19 @@ await check("kustomize references (resources, generators) exist", () => ({
   summary: `${appRenders.size + 1} kustomizations rendered`,
 }));
 
+await check("kubectl kustomize renders every kustomization (as Argo CD will)", () => {
+  // The real kustomize (built into kubectl) catches what the small renderer above does not model.
+  const v = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" });
+  if (v.error) return { summary: "SKIPPED: kubectl is not installed here" };
+  const problems = [];
+  const dirs = [path.join(ROOT, "argocd"), ...[...appRenders.values()].map((r) => r.dir), path.join(ROOT, "keda")];
+  for (const dir of dirs) {
+    const r = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
+    if (r.status !== 0) problems.push(`${rel(dir)}: ${r.stderr.trim().split("\n")[0]}`);
+  }
+  return { problems, summary: `${dirs.length} folders` };
+});
+
 await check("Kubernetes schemas (kubernetes-models: core, KEDA, Argo CD)", async () => {
   const problems = [];
   let validated = 0;
