@@ -1,1 +1,3 @@
-return 0;
+using Flights.Cli;
+
+return await FlightsCommandLine.InvokeAsync(args, Console.Out, Console.Error);

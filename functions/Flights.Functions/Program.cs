@@ -1,5 +1,11 @@
+using Flights.Core;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
+
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+builder.Services
+    .AddFlightsStorage(builder.Configuration)
+    .AddFlightsKafka(builder.Configuration)
+    .AddFlightsProcessing(builder.Configuration);
 builder.Build().Run();

@@ -1,0 +1,28 @@
+using System.CommandLine;
+using Flights.Cli.Bench;
+using Flights.Cli.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace Flights.Cli.Commands;
+
+/// <summary>`flights bench write|parse`: benchmarks that print figures (the last line is JSON).</summary>
+public static class BenchCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var aircraft = new Option<int>("--aircraft") { Description = "Distinct aircraft per batch", DefaultValueFactory = _ => 12_000 };
+        var batches = new Option<int>("--batches") { Description = "Consecutive batches", DefaultValueFactory = _ => 20 };
+        var step = new Option<int>("--step-seconds") { Description = "Time between batches (300 appends a route point every batch)", DefaultValueFactory = _ => 300 };
+        var write = new Command("write", "Smart write vs a per-row baseline against the configured PostgreSQL (a scratch schema, dropped after)") { aircraft, batches, step };
+        write.SetAction(async (parseResult, cancellationToken) =>
+        {
+            await using var host = await CliHost.CreateAsync(new CliHostOptions(parseResult.GetValue(FlightsCommandLine.Verbose), StartLocalPostgres: true), output, cancellationToken);
+            var connectionString = host.Configuration.GetConnectionString("Flights")!;
+            return await WriteBenchmark.RunAsync(connectionString, parseResult.GetValue(aircraft), parseResult.GetValue(batches), parseResult.GetValue(step), output, cancellationToken);
+        });
+
+        var bench = new Command("bench", "Benchmarks (figures, not tests)");
+        bench.Subcommands.Add(write);
+        return bench;
+    }
+}

@@ -1,0 +1,80 @@
+using Flights.Core;
+using Flights.Core.Kafka;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Flights.Cli.Hosting;
+
+/// <summary>What a command needs from the host.</summary>
+/// <param name="Verbose">Information-level logs and stack traces.</param>
+/// <param name="StartLocalPostgres">Start the project's local PostgreSQL when ConnectionStrings__Flights is not set.</param>
+/// <param name="EmbeddedKafka">Start the embedded development Kafka when Kafka__BootstrapServers is not set.</param>
+public sealed record CliHostOptions(bool Verbose, bool StartLocalPostgres = false, bool EmbeddedKafka = false);
+
+/// <summary>
+/// Builds the local host every command runs in: the same core registrations as the Functions app, settings
+/// from the environment (and appsettings.json / user secrets where present), plus the local defaults: a
+/// local PostgreSQL and the embedded Kafka when nothing else is configured.
+/// </summary>
+public sealed class CliHost : IAsyncDisposable
+{
+    private CliHost(WebApplicationBuilder builder, EmbeddedKafkaCluster? embeddedKafka)
+    {
+        Builder = builder;
+        EmbeddedKafka = embeddedKafka;
+    }
+
+    public WebApplicationBuilder Builder { get; }
+
+    /// <summary>The embedded Kafka (development only), when this host started one.</summary>
+    public EmbeddedKafkaCluster? EmbeddedKafka { get; }
+
+    public IConfiguration Configuration => Builder.Configuration;
+
+    public static async Task<CliHost> CreateAsync(CliHostOptions options, TextWriter log, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        // Quiet by default: the progress line and the summary speak for the pipeline; --verbose shows the logs.
+        builder.Logging.SetMinimumLevel(options.Verbose ? LogLevel.Information : LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft", options.Verbose ? LogLevel.Warning : LogLevel.Error);
+
+        var overrides = new Dictionary<string, string?>();
+        if (options.StartLocalPostgres && string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Flights")))
+        {
+            overrides["ConnectionStrings:Flights"] = await LocalPostgres.StartAsync(log, cancellationToken);
+        }
+
+        EmbeddedKafkaCluster? embedded = null;
+        if (options.EmbeddedKafka && string.IsNullOrWhiteSpace(builder.Configuration["Kafka:BootstrapServers"]))
+        {
+            // Development only: an in-memory Kafka inside this process. Set Kafka__BootstrapServers for a real one.
+            embedded = EmbeddedKafkaCluster.Start(brokers: 1);
+            var partitions = builder.Configuration.GetValue("Kafka:EmbeddedPartitions", 6);
+            embedded.CreateTopic(builder.Configuration["Kafka:Topic"] ?? "flight_raw_data", partitions);
+            embedded.CreateTopic(builder.Configuration["Kafka:DeadLetterTopic"] ?? "flight_raw_data.dlq", 1);
+            overrides["Kafka:BootstrapServers"] = embedded.BootstrapServers;
+            await log.WriteLineAsync($"No Kafka__BootstrapServers given: using the embedded development Kafka at {embedded.BootstrapServers} (in memory, gone on exit).");
+        }
+
+        builder.Configuration.AddInMemoryCollection(overrides);
+        builder.Services
+            .AddFlightsStorage(builder.Configuration)
+            .AddFlightsKafka(builder.Configuration)
+            .AddFlightsProcessing(builder.Configuration);
+        return new CliHost(builder, embedded);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        EmbeddedKafka?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

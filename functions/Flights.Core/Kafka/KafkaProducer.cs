@@ -1,0 +1,104 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Flights.Core.Kafka;
+
+/// <summary>
+/// The process's one Kafka producer (idempotent, compressed), shared by the state publisher and the
+/// dead-letter sink. Settings come from <c>Kafka:Producer:*</c> (librdkafka names via Confluent's
+/// <see cref="ProducerConfig"/>) on top of the defaults here. Flushed and disposed on shutdown.
+/// </summary>
+public sealed partial class KafkaProducer : IDisposable
+{
+    private readonly IProducer<byte[], byte[]> producer;
+    private readonly ILogger<KafkaProducer> logger;
+
+    /// <summary>Creates the producer for the configured brokers.</summary>
+    public KafkaProducer(IOptions<KafkaOptions> options, IConfiguration configuration, ILogger<KafkaProducer> logger)
+    {
+        this.logger = logger;
+        var config = new ProducerConfig
+        {
+            BootstrapServers = options.Value.BootstrapServers,
+            EnableIdempotence = true, // retries inside librdkafka never duplicate or reorder an aircraft's states
+            Acks = Acks.All,
+            CompressionType = CompressionType.Lz4,
+            LingerMs = 20,
+            BatchNumMessages = 10_000,
+            MessageTimeoutMs = (int)options.Value.PublishTimeout.TotalMilliseconds,
+            ClientId = "flights",
+        };
+        configuration.GetSection("Kafka:Producer").Bind(config);
+        if (string.IsNullOrWhiteSpace(config.BootstrapServers))
+        {
+            throw new InvalidOperationException("Kafka__BootstrapServers is not set: the producer has no brokers to talk to.");
+        }
+
+        producer = new ProducerBuilder<byte[], byte[]>(config)
+            .SetErrorHandler((_, error) =>
+            {
+                // librdkafka recovers from most errors itself (brokers down, reconnects); only fatal ones end the producer.
+                if (error.IsFatal)
+                {
+                    LogFatal(error.Code, error.Reason);
+                }
+                else
+                {
+                    LogTransient(error.Code, error.Reason);
+                }
+            })
+            .SetLogHandler((_, _) => { })
+            .Build();
+    }
+
+    /// <summary>
+    /// Queues one message. When the local queue is full it serves delivery reports and tries again
+    /// until <paramref name="cancellationToken"/> fires; returns false with the reason if it could not queue.
+    /// </summary>
+    public bool TryProduce(string topic, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>> onDelivery, CancellationToken cancellationToken, out string? error)
+    {
+        while (true)
+        {
+            try
+            {
+                producer.Produce(topic, message, onDelivery);
+                error = null;
+                return true;
+            }
+            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull && !cancellationToken.IsCancellationRequested)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(50));
+            }
+            catch (ProduceException<byte[], byte[]> ex)
+            {
+                error = ex.Error.Reason;
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Waits until every queued message is delivered or failed, or the timeout passes.</summary>
+    public void Flush(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // Short slices so a stop request is noticed; MessageTimeoutMs bounds how long any message can stay queued.
+        var deadline = DateTime.UtcNow + timeout;
+        while (producer.Flush(TimeSpan.FromMilliseconds(200)) > 0 && !cancellationToken.IsCancellationRequested && DateTime.UtcNow < deadline)
+        {
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        producer.Flush(TimeSpan.FromSeconds(10));
+        producer.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Kafka producer failed fatally ({Code}): {Reason}")]
+    private partial void LogFatal(ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Kafka producer: {Code} {Reason} (librdkafka retries by itself)")]
+    private partial void LogTransient(ErrorCode code, string reason);
+}

@@ -1,0 +1,103 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using Flights.Core.OpenSky;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Flights.Core.Kafka;
+
+/// <summary>How a snapshot's publication went.</summary>
+/// <param name="Delivered">Messages the brokers acknowledged.</param>
+/// <param name="Failed">Messages that failed or were not acknowledged in time.</param>
+/// <param name="FirstError">The first delivery error, for the log line.</param>
+public sealed record PublishResult(int Delivered, int Failed, string? FirstError)
+{
+    /// <summary>True only when every message of the snapshot was delivered.</summary>
+    public bool AllDelivered => Failed == 0;
+}
+
+/// <summary>
+/// Publishes snapshots to <c>flight_raw_data</c>: one message per state, key = icao24 so an aircraft's
+/// states stay in one partition and in order. The whole snapshot goes out with <c>Produce</c> and one
+/// flush, through the process's single idempotent producer.
+/// </summary>
+public sealed partial class StatePublisher(KafkaProducer producer, IOptions<KafkaOptions> options, ILogger<StatePublisher> logger)
+{
+    private readonly string topic = options.Value.Topic;
+    private readonly TimeSpan timeout = options.Value.PublishTimeout;
+
+    /// <summary>Publishes every state of the snapshot and waits for all delivery reports.</summary>
+    public async Task<PublishResult> PublishAsync(StatesSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        var delivered = 0;
+        var failed = 0;
+        string? firstError = null;
+        var pending = snapshot.States.Count;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (pending == 0)
+        {
+            return new PublishResult(0, 0, null);
+        }
+
+        void OnDelivery(DeliveryReport<byte[], byte[]> report)
+        {
+            if (report.Error.IsError)
+            {
+                Interlocked.Increment(ref failed);
+                Interlocked.CompareExchange(ref firstError, report.Error.Reason, null);
+            }
+            else
+            {
+                Interlocked.Increment(ref delivered);
+            }
+
+            if (Interlocked.Decrement(ref pending) == 0)
+            {
+                done.TrySetResult();
+            }
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using var writer = new Utf8JsonWriter(buffer);
+        var notQueued = 0;
+        foreach (var state in snapshot.States)
+        {
+            buffer.ResetWrittenCount();
+            writer.Reset(buffer);
+            StateMessage.Write(writer, state, snapshot.Time);
+            writer.Flush();
+            var message = new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(state.Icao24), Value = buffer.WrittenSpan.ToArray() };
+            if (!producer.TryProduce(topic, message, OnDelivery, cancellationToken, out var error))
+            {
+                notQueued++;
+                firstError ??= error;
+            }
+        }
+
+        if (notQueued > 0)
+        {
+            Interlocked.Add(ref failed, notQueued);
+            if (Interlocked.Add(ref pending, -notQueued) == 0)
+            {
+                done.TrySetResult();
+            }
+        }
+
+        producer.Flush(timeout, cancellationToken);
+        var acknowledged = await Task.WhenAny(done.Task, Task.Delay(timeout, cancellationToken)) == done.Task;
+        var result = acknowledged
+            ? new PublishResult(Volatile.Read(ref delivered), Volatile.Read(ref failed), firstError)
+            : new PublishResult(Volatile.Read(ref delivered), snapshot.States.Count - Volatile.Read(ref delivered), firstError ?? $"no delivery report within {timeout.TotalSeconds:0} s");
+        if (!result.AllDelivered)
+        {
+            LogPartialDelivery(snapshot.Time, result.Failed, snapshot.States.Count, result.FirstError);
+        }
+
+        return result;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Snapshot {SnapshotTime}: {Failed} of {Total} messages were not delivered to Kafka ({Error}); the snapshot counts as not published and is sent again")]
+    private partial void LogPartialDelivery(long snapshotTime, int failed, int total, string? error);
+}

@@ -1,0 +1,47 @@
+namespace Flights.Core.Processing;
+
+/// <summary>
+/// A validated, transformed state ready for the warehouse. Times are Unix seconds; velocity is km/h;
+/// altitudes stay in metres. A state either has a full position (both coordinates) or none.
+/// </summary>
+public readonly record struct CleanState(
+    string Icao24,
+    string? Callsign,
+    string? OriginCountry,
+    short? Category,
+    long LastContact,
+    long? PositionTime,
+    double? Latitude,
+    double? Longitude,
+    double? BaroAltitudeM,
+    double? GeoAltitudeM,
+    double? VelocityKmh,
+    double? HeadingDeg,
+    double? VerticalRateMs,
+    bool OnGround,
+    string? Squawk,
+    short PositionSource,
+    long SnapshotTime)
+{
+    /// <summary>True when the state carries a position (and so can make a route point or a live position).</summary>
+    public bool HasPosition => Latitude is not null && PositionTime is not null;
+}
+
+/// <summary>Why a state was not written. Counted per reason and logged (rate-limited).</summary>
+public enum RejectReason
+{
+    /// <summary>icao24 is not six hexadecimal digits.</summary>
+    InvalidIcao24,
+
+    /// <summary>last_contact is missing or not a plausible Unix time.</summary>
+    MissingTime,
+
+    /// <summary>The state's time lies further ahead of its snapshot time than the allowed clock skew.</summary>
+    TimeAheadOfSnapshot,
+
+    /// <summary>A latitude outside [-90, 90] or a longitude outside [-180, 180].</summary>
+    PositionOutOfRange,
+
+    /// <summary>A number that is NaN or infinite.</summary>
+    NonFiniteNumber,
+}

@@ -1,0 +1,64 @@
+using Flights.Core.Kafka;
+using Flights.Core.Monitoring;
+using Flights.Core.Processing;
+using Flights.Core.Sessions;
+using Flights.Core.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Flights.Core;
+
+/// <summary>
+/// One registration per capability. The Functions app and the local host call the same ones, so both run
+/// the same code with the same settings.
+/// </summary>
+public static class ServiceCollectionExtensions
+{
+    /// <summary>PostgreSQL: the data source (from <c>ConnectionStrings__Flights</c>), migrations (and migrate-at-start), the smart write and the closer's storage.</summary>
+    public static IServiceCollection AddFlightsStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.SectionName));
+        services.TryAddSingleton(_ =>
+        {
+            var connectionString = configuration.GetConnectionString(DatabaseOptions.ConnectionStringName);
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new InvalidOperationException("ConnectionStrings__Flights is not set: give the PostgreSQL connection string (./setup.sh db start prints one for a local server).");
+            }
+
+            return new NpgsqlDataSourceBuilder(connectionString) { Name = "flights" }.Build();
+        });
+        services.TryAddSingleton<MigrationRunner>();
+        services.AddHostedService<MigrateAtStartService>();
+        return services;
+    }
+
+    /// <summary>Kafka: the process's producer, the state publisher and the dead-letter sink.</summary>
+    public static IServiceCollection AddFlightsKafka(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<KafkaOptions>().Bind(configuration.GetSection(KafkaOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<KafkaProducer>();
+        services.TryAddSingleton<StatePublisher>();
+        services.TryAddSingleton<IDeadLetterSink, KafkaDeadLetterSink>();
+        return services;
+    }
+
+    /// <summary>Processing and lifecycle: cleaning, the session rules, the smart write, the batch processor, the closer and the metrics.</summary>
+    public static IServiceCollection AddFlightsProcessing(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SessionOptions>().Bind(configuration.GetSection(SessionOptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(o => o.RoutePointInterval > TimeSpan.Zero && o.FlightEndThreshold > TimeSpan.Zero && o.LandingConfirmation > TimeSpan.Zero && o.MaxClockSkew >= TimeSpan.Zero,
+                "Sessions: RoutePointInterval, FlightEndThreshold and LandingConfirmation must be positive durations (hh:mm:ss), MaxClockSkew not negative")
+            .ValidateOnStart();
+        services.TryAddSingleton<PipelineMetrics>();
+        services.TryAddSingleton(sp => new SessionRules(sp.GetRequiredService<IOptions<SessionOptions>>().Value));
+        services.TryAddSingleton<SmartWriter>();
+        services.TryAddSingleton<StateBatchProcessor>();
+        services.TryAddSingleton<StaleFlightCloser>();
+        return services;
+    }
+}

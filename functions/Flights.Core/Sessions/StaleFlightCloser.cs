@@ -1,0 +1,198 @@
+using Flights.Core.Monitoring;
+using Flights.Core.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Flights.Core.Sessions;
+
+/// <summary>A session the closer ended (or, in a dry run, would end).</summary>
+/// <param name="SessionId">The session.</param>
+/// <param name="Icao24">The aircraft.</param>
+/// <param name="Callsign">Its callsign.</param>
+/// <param name="EndedAt">End time.</param>
+/// <param name="Reason"><c>signal_lost</c> or <c>landed</c>.</param>
+public sealed record ClosedSession(long SessionId, string Icao24, string? Callsign, DateTimeOffset EndedAt, string Reason);
+
+/// <summary>What one closer run did.</summary>
+/// <param name="PipelineClock">The clock the rules ran on; null when no data has been processed yet.</param>
+/// <param name="Sessions">Sessions ended.</param>
+/// <param name="LiveRowsRemoved">Rows removed from <c>live_status</c>.</param>
+public sealed record CloseResult(DateTimeOffset? PipelineClock, IReadOnlyList<ClosedSession> Sessions, int LiveRowsRemoved)
+{
+    /// <summary>Sessions ended with <c>signal_lost</c>.</summary>
+    public int SignalLost => Sessions.Count(s => s.Reason == SessionReasons.SignalLost);
+
+    /// <summary>Sessions ended with <c>landed</c>.</summary>
+    public int Landed => Sessions.Count(s => s.Reason == SessionReasons.Landed);
+}
+
+/// <summary>
+/// The stale-flight closer: on the pipeline clock (the newest snapshot time processed, never the wall
+/// clock) it ends sessions silent for longer than the flight-end threshold (<c>signal_lost</c>) and
+/// sessions whose aircraft has been on the ground for the landing confirmation time with no state since
+/// (<c>landed</c>), and removes silent aircraft from the live view. It works in chunks, one transaction
+/// each, locking aircraft rows in transponder order with SKIP LOCKED: it never waits for the processor
+/// and re-checks every rule on the locked rows, so a session that just got a signal stays open.
+/// </summary>
+public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOptions<SessionOptions> options, PipelineMetrics metrics, ILogger<StaleFlightCloser> logger)
+{
+    private const string ReadClock = "select pipeline_clock from pipeline_state";
+
+    // Candidates by the rules, locked with their aircraft row; the rules are checked again in code on the locked values.
+    private const string LockCandidates = $"""
+        select d.transponder_hex, {SessionRows.Columns},
+               l.position_time, l.latitude, l.longitude, l.baro_altitude_m, l.geo_altitude_m, l.velocity_kmh, l.heading_deg, l.vertical_rate_ms, l.on_ground
+        from flight_sessions s
+        join dim_aircrafts d on d.aircraft_id = s.aircraft_id
+        left join live_status l on l.aircraft_id = s.aircraft_id
+        where s.ended_at is null
+          and (s.last_signal_at < @silent_before or (@landing and s.ground_since <= @grounded_before))
+        order by d.transponder_hex
+        limit @chunk
+        for update of d, s skip locked
+        """;
+
+    private const string DeleteSilentLive = """
+        delete from live_status l
+        using (
+            select l2.aircraft_id
+            from live_status l2
+            join dim_aircrafts d on d.aircraft_id = l2.aircraft_id
+            where l2.last_contact < @silent_before
+              and not exists (select 1 from flight_sessions s where s.aircraft_id = l2.aircraft_id and s.ended_at is null)
+            order by d.transponder_hex
+            limit @chunk
+            for update of d, l2 skip locked
+        ) silent
+        where l.aircraft_id = silent.aircraft_id
+        """;
+
+    /// <summary>Runs the rules once. With <paramref name="dryRun"/> nothing is changed and the result lists what would be ended.</summary>
+    public async Task<CloseResult> CloseAsync(bool dryRun, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        DateTime? clockValue;
+        await using (var clockCommand = new NpgsqlCommand(ReadClock, connection))
+        {
+            clockValue = await clockCommand.ExecuteScalarAsync(cancellationToken) as DateTime?;
+        }
+
+        if (clockValue is not { } clock)
+        {
+            return new CloseResult(null, [], 0);
+        }
+
+        var now = UnixTime.ToUnix(clock);
+        var flightEnd = (long)settings.FlightEndThreshold.TotalSeconds;
+        var confirmation = (long)settings.LandingConfirmation.TotalSeconds;
+        var silentBefore = clock - settings.FlightEndThreshold;
+        var closed = new List<ClosedSession>();
+        var liveRemoved = 0;
+
+        while (true)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var ending = new SessionRows.ColumnSet();
+            var chunk = new List<ClosedSession>();
+            int locked;
+            await using (var command = new NpgsqlCommand(LockCandidates, connection, transaction))
+            {
+                command.Parameters.Add(new NpgsqlParameter<DateTime>("silent_before", silentBefore));
+                command.Parameters.Add(new NpgsqlParameter<bool>("landing", settings.LandingDetection));
+                command.Parameters.Add(new NpgsqlParameter<DateTime>("grounded_before", clock - settings.LandingConfirmation));
+                command.Parameters.Add(new NpgsqlParameter<int>("chunk", settings.CloseChunkSize));
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                locked = 0;
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    locked++;
+                    var hex = reader.GetString(0);
+                    var session = SessionRows.Read(reader, 1);
+                    if (settings.LandingDetection && session.GroundSince is { } touchdown && now - touchdown >= confirmation)
+                    {
+                        session.End(touchdown, SessionReasons.Landed, session.GroundPoint);
+                    }
+                    else if (now - session.LastSignalAt > flightEnd)
+                    {
+                        session.End(session.LastSignalAt, SessionReasons.SignalLost, LivePosition(reader, session.LastSignalAt));
+                    }
+                    else
+                    {
+                        continue;
+                    }
+
+                    ending.Add(session);
+                    chunk.Add(new ClosedSession(session.SessionId!.Value, hex, session.Callsign, DateTimeOffset.FromUnixTimeSeconds(session.EndedAt!.Value), session.EndReason!));
+                }
+            }
+
+            if (dryRun)
+            {
+                closed.AddRange(chunk);
+                await transaction.RollbackAsync(cancellationToken);
+                break;
+            }
+
+            if (ending.Count > 0)
+            {
+                var batch = new NpgsqlBatch(connection, transaction);
+                await using (batch)
+                {
+                    batch.BatchCommands.Add(ending.ToUpdateCommand());
+                    await batch.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+
+            int removed;
+            await using (var delete = new NpgsqlCommand(DeleteSilentLive, connection, transaction))
+            {
+                delete.Parameters.Add(new NpgsqlParameter<DateTime>("silent_before", silentBefore));
+                delete.Parameters.Add(new NpgsqlParameter<int>("chunk", settings.CloseChunkSize));
+                removed = await delete.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            closed.AddRange(chunk);
+            liveRemoved += removed;
+            if (locked < settings.CloseChunkSize && removed < settings.CloseChunkSize)
+            {
+                break;
+            }
+        }
+
+        var result = new CloseResult(new DateTimeOffset(clock, TimeSpan.Zero), closed, liveRemoved);
+        if (!dryRun)
+        {
+            metrics.RecordEnded(result.SignalLost, result.Landed);
+            LogRun(result.SignalLost, result.Landed, liveRemoved, result.PipelineClock);
+        }
+
+        return result;
+    }
+
+    // The last known position becomes the final point only if it belongs to this session's signal.
+    private static RoutePoint? LivePosition(NpgsqlDataReader reader, long lastSignalAt)
+    {
+        const int Offset = 17;
+        if (reader.IsDBNull(Offset) || reader.IsDBNull(Offset + 1))
+        {
+            return null;
+        }
+
+        var time = UnixTime.ToUnix(reader.GetFieldValue<DateTime>(Offset));
+        if (time > lastSignalAt)
+        {
+            return null;
+        }
+
+        return new RoutePoint(time, reader.GetDouble(Offset + 1), reader.GetDouble(Offset + 2),
+            SmartWriter.NullableDouble(reader, Offset + 3) ?? SmartWriter.NullableDouble(reader, Offset + 4),
+            SmartWriter.NullableDouble(reader, Offset + 5), SmartWriter.NullableDouble(reader, Offset + 6),
+            SmartWriter.NullableDouble(reader, Offset + 7), !reader.IsDBNull(Offset + 8) && reader.GetBoolean(Offset + 8));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closer: ended {SignalLost} signal_lost and {Landed} landed, removed {LiveRemoved} live rows; pipeline clock {PipelineClock:u}")]
+    private partial void LogRun(int signalLost, int landed, int liveRemoved, DateTimeOffset? pipelineClock);
+}

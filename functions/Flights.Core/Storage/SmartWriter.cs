@@ -1,0 +1,398 @@
+using System.Runtime.InteropServices;
+using Flights.Core.Processing;
+using Flights.Core.Sessions;
+using Npgsql;
+using static Flights.Core.UnixTime;
+
+namespace Flights.Core.Storage;
+
+/// <summary>What one batch changed in the warehouse.</summary>
+public sealed record WriteResult(int Aircraft, int StatesApplied, int StatesIgnored, int SessionsOpened, int EndedSignalLost, int EndedLanded, int PointsAppended, DateTimeOffset? PipelineClock);
+
+/// <summary>
+/// The smart write: applies a batch of clean states to <c>dim_aircrafts</c>, <c>live_status</c> and
+/// <c>flight_sessions</c> in one transaction and a handful of round trips (array parameters with
+/// <c>unnest</c>), never one statement per state. Aircraft rows are locked in transponder order, which
+/// serialises concurrent batches for the same aircraft and the closer without deadlocks.
+/// </summary>
+public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules)
+{
+    // New aircraft get last_seen = -infinity so that every state of theirs counts as new; the update at the
+    // end of the batch sets the real value before anything is committed.
+    private const string InsertNewAircraft = """
+        insert into dim_aircrafts (transponder_hex, first_seen, last_seen)
+        select hex, first_seen, '-infinity'
+        from unnest(@hex::text[], @first_seen::timestamptz[]) as n(hex, first_seen)
+        order by hex
+        on conflict (transponder_hex) do nothing
+        """;
+
+    private const string LockAndLoad = $"""
+        select d.aircraft_id, d.transponder_hex, d.first_seen, d.last_seen,
+               {SessionRows.Columns},
+               l.on_ground, l.last_contact, l.position_time, l.latitude, l.longitude, l.baro_altitude_m,
+               l.geo_altitude_m, l.velocity_kmh, l.heading_deg, l.vertical_rate_ms
+        from dim_aircrafts d
+        left join flight_sessions s on s.aircraft_id = d.aircraft_id and s.ended_at is null
+        left join live_status l on l.aircraft_id = d.aircraft_id
+        where d.transponder_hex = any(@hex::text[])
+        order by d.transponder_hex
+        for update of d
+        """;
+
+    private const string UpdateAircraft = """
+        update dim_aircrafts d
+        set last_seen = greatest(d.last_seen, u.last_seen),
+            first_seen = least(d.first_seen, u.first_seen),
+            last_callsign = case when u.last_seen > d.last_seen then coalesce(u.callsign, d.last_callsign) else d.last_callsign end,
+            category = case when u.last_seen > d.last_seen then coalesce(u.category, d.category) else d.category end,
+            origin_country = coalesce(u.country, d.origin_country)
+        from unnest(@id::bigint[], @first_seen::timestamptz[], @last_seen::timestamptz[], @callsign::text[], @category::smallint[], @country::text[])
+             as u(id, first_seen, last_seen, callsign, category, country)
+        where d.aircraft_id = u.id
+        """;
+
+    // Newer wins by the state's own time; a position is replaced only by a newer position.
+    private const string UpsertLive = """
+        insert into live_status as l (aircraft_id, callsign, last_contact, position_time, latitude, longitude, baro_altitude_m,
+            geo_altitude_m, velocity_kmh, heading_deg, vertical_rate_ms, on_ground, squawk, position_source, snapshot_time)
+        select * from unnest(@aircraft_id::bigint[], @callsign::text[], @last_contact::timestamptz[], @position_time::timestamptz[],
+                             @latitude::float8[], @longitude::float8[], @baro::float8[], @geo::float8[], @velocity::float8[],
+                             @heading::float8[], @vrate::float8[], @on_ground::bool[], @squawk::text[], @source::smallint[],
+                             @snapshot_time::timestamptz[])
+        order by 1
+        on conflict (aircraft_id) do update
+        set callsign = coalesce(excluded.callsign, l.callsign),
+            last_contact = excluded.last_contact,
+            position_time = case when excluded.position_time > coalesce(l.position_time, '-infinity') then excluded.position_time else l.position_time end,
+            latitude = case when excluded.position_time > coalesce(l.position_time, '-infinity') then excluded.latitude else l.latitude end,
+            longitude = case when excluded.position_time > coalesce(l.position_time, '-infinity') then excluded.longitude else l.longitude end,
+            baro_altitude_m = excluded.baro_altitude_m, geo_altitude_m = excluded.geo_altitude_m,
+            velocity_kmh = excluded.velocity_kmh, heading_deg = excluded.heading_deg, vertical_rate_ms = excluded.vertical_rate_ms,
+            on_ground = excluded.on_ground, squawk = excluded.squawk, position_source = excluded.position_source,
+            snapshot_time = excluded.snapshot_time
+        where excluded.last_contact > l.last_contact
+        """;
+
+    private const string AdvanceClock = """
+        update pipeline_state
+        set pipeline_clock = greatest(coalesce(pipeline_clock, '-infinity'), @clock)
+        returning pipeline_clock
+        """;
+
+    /// <summary>
+    /// Applies the states in one transaction. States may be in any order and contain duplicates or states
+    /// already applied: applying a batch again, or any prefix of it, changes nothing.
+    /// </summary>
+    public async Task<WriteResult> WriteAsync(IReadOnlyList<CleanState> states, CancellationToken cancellationToken)
+    {
+        if (states.Count == 0)
+        {
+            return new WriteResult(0, 0, 0, 0, 0, 0, 0, null);
+        }
+
+        var byAircraft = GroupByAircraft(states, out var maxSnapshot);
+        var hexes = byAircraft.Keys.ToArray();
+        Array.Sort(hexes, StringComparer.Ordinal);
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        await using (var insert = new NpgsqlCommand(InsertNewAircraft, connection, transaction))
+        {
+            insert.Parameters.Add(new NpgsqlParameter<string[]>("hex", hexes));
+            insert.Parameters.Add(new NpgsqlParameter<DateTime[]>("first_seen", hexes.Select(h => ToUtc(byAircraft[h][0].LastContact)).ToArray()));
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var histories = await LoadAsync(connection, transaction, hexes, cancellationToken);
+
+        var aircraftUpdates = new AircraftUpdateColumns(hexes.Length);
+        var live = new LiveColumns(hexes.Length);
+        var sessionUpdates = new SessionRows.ColumnSet();
+        var sessionInserts = new SessionRows.ColumnSet();
+        int applied = 0, opened = 0, signalLost = 0, landed = 0, points = 0;
+
+        foreach (var hex in hexes)
+        {
+            var (history, firstSeen) = histories[hex];
+            var aircraftStates = CollectionsMarshal.AsSpan(byAircraft[hex]);
+            var outcome = rules.Apply(history, aircraftStates);
+            applied += outcome.AppliedStates;
+
+            var oldest = aircraftStates[0].LastContact;
+            if (outcome.AppliedStates > 0 || oldest < firstSeen)
+            {
+                var newest = aircraftStates[^1];
+                aircraftUpdates.Add(history.AircraftId, oldest, Math.Max(newest.LastContact, history.Watermark ?? long.MinValue), LatestCallsign(aircraftStates), LatestCategory(aircraftStates), newest.OriginCountry);
+            }
+
+            if (outcome.AppliedStates > 0)
+            {
+                live.Add(history.AircraftId, aircraftStates, history.Watermark);
+            }
+
+            foreach (var session in outcome.Sessions)
+            {
+                if (!session.Changed)
+                {
+                    continue;
+                }
+
+                points += session.NewPoints.Count;
+                if (session.SessionId is null)
+                {
+                    opened++;
+                    sessionInserts.Add(session);
+                }
+                else
+                {
+                    sessionUpdates.Add(session);
+                }
+
+                if (session.EndReason == SessionReasons.SignalLost)
+                {
+                    signalLost++;
+                }
+                else if (session.EndReason == SessionReasons.Landed)
+                {
+                    landed++;
+                }
+            }
+        }
+
+        var batch = new NpgsqlBatch(connection, transaction);
+        await using (batch)
+        {
+            if (aircraftUpdates.Count > 0)
+            {
+                batch.BatchCommands.Add(aircraftUpdates.ToCommand());
+            }
+
+            if (sessionUpdates.Count > 0)
+            {
+                batch.BatchCommands.Add(sessionUpdates.ToUpdateCommand());
+            }
+
+            if (sessionInserts.Count > 0)
+            {
+                batch.BatchCommands.Add(sessionInserts.ToInsertCommand());
+            }
+
+            if (live.Count > 0)
+            {
+                batch.BatchCommands.Add(live.ToCommand());
+            }
+
+            var clock = new NpgsqlBatchCommand(AdvanceClock);
+            clock.Parameters.Add(new NpgsqlParameter<DateTime>("clock", ToUtc(maxSnapshot)));
+            batch.BatchCommands.Add(clock);
+
+            DateTimeOffset? pipelineClock = null;
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            {
+                do
+                {
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        pipelineClock = new DateTimeOffset(reader.GetFieldValue<DateTime>(0), TimeSpan.Zero);
+                    }
+                }
+                while (await reader.NextResultAsync(cancellationToken));
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return new WriteResult(hexes.Length, applied, states.Count - applied, opened, signalLost, landed, points, pipelineClock);
+        }
+    }
+
+    private static Dictionary<string, List<CleanState>> GroupByAircraft(IReadOnlyList<CleanState> states, out long maxSnapshot)
+    {
+        var byAircraft = new Dictionary<string, List<CleanState>>(StringComparer.Ordinal);
+        maxSnapshot = long.MinValue;
+        foreach (var state in states)
+        {
+            maxSnapshot = Math.Max(maxSnapshot, state.SnapshotTime);
+            ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(byAircraft, state.Icao24, out _);
+            (list ??= new List<CleanState>(1)).Add(state);
+        }
+
+        foreach (var list in byAircraft.Values)
+        {
+            if (list.Count > 1)
+            {
+                // Time order; among equal times the later snapshot wins, so the result never depends on delivery order.
+                list.Sort(static (a, b) => a.LastContact != b.LastContact ? a.LastContact.CompareTo(b.LastContact) : a.SnapshotTime.CompareTo(b.SnapshotTime));
+            }
+        }
+
+        return byAircraft;
+    }
+
+    private static async Task<Dictionary<string, (AircraftHistory History, long FirstSeen)>> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string[] hexes, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, (AircraftHistory, long)>(hexes.Length, StringComparer.Ordinal);
+        await using var command = new NpgsqlCommand(LockAndLoad, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string[]>("hex", hexes));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var aircraftId = reader.GetInt64(0);
+            var hex = reader.GetString(1);
+            var firstSeen = ToUnix(reader.GetFieldValue<DateTime>(2));
+            var lastSeenValue = reader.GetFieldValue<DateTime>(3);
+            long? watermark = lastSeenValue == DateTime.MinValue ? null : ToUnix(lastSeenValue);
+            var session = reader.IsDBNull(4) ? null : SessionRows.Read(reader, 4);
+            bool? liveOnGround = reader.IsDBNull(20) ? null : reader.GetBoolean(20);
+            var liveLastContact = NullableTime(reader, 21);
+            RoutePoint? livePosition = null;
+            if (!reader.IsDBNull(22) && !reader.IsDBNull(23))
+            {
+                livePosition = new RoutePoint(ToUnix(reader.GetFieldValue<DateTime>(22)), reader.GetDouble(23), reader.GetDouble(24),
+                    NullableDouble(reader, 25) ?? NullableDouble(reader, 26), NullableDouble(reader, 27), NullableDouble(reader, 28), NullableDouble(reader, 29), liveOnGround ?? false);
+            }
+
+            result[hex] = (new AircraftHistory(aircraftId, watermark, session, liveOnGround, liveLastContact, livePosition), firstSeen);
+        }
+
+        return result;
+    }
+
+    private static string? LatestCallsign(ReadOnlySpan<CleanState> states)
+    {
+        for (var i = states.Length - 1; i >= 0; i--)
+        {
+            if (states[i].Callsign is { } callsign)
+            {
+                return callsign;
+            }
+        }
+
+        return null;
+    }
+
+    private static short? LatestCategory(ReadOnlySpan<CleanState> states)
+    {
+        for (var i = states.Length - 1; i >= 0; i--)
+        {
+            if (states[i].Category is { } category)
+            {
+                return category;
+            }
+        }
+
+        return null;
+    }
+
+    internal static long? NullableTime(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : ToUnix(reader.GetFieldValue<DateTime>(ordinal));
+
+    internal static double? NullableDouble(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
+
+    internal static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private sealed class AircraftUpdateColumns(int capacity)
+    {
+        private readonly List<long> id = new(capacity);
+        private readonly List<DateTime> firstSeen = new(capacity);
+        private readonly List<DateTime> lastSeen = new(capacity);
+        private readonly List<string?> callsign = new(capacity);
+        private readonly List<short?> category = new(capacity);
+        private readonly List<string?> country = new(capacity);
+
+        public int Count => id.Count;
+
+        public void Add(long aircraftId, long first, long last, string? latestCallsign, short? latestCategory, string? originCountry)
+        {
+            id.Add(aircraftId);
+            firstSeen.Add(ToUtc(first));
+            lastSeen.Add(ToUtc(last));
+            callsign.Add(latestCallsign);
+            category.Add(latestCategory);
+            country.Add(originCountry);
+        }
+
+        public NpgsqlBatchCommand ToCommand()
+        {
+            var command = new NpgsqlBatchCommand(UpdateAircraft);
+            command.Parameters.Add(new NpgsqlParameter<long[]>("id", id.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<DateTime[]>("first_seen", firstSeen.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<DateTime[]>("last_seen", lastSeen.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<string?[]>("callsign", callsign.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<short?[]>("category", category.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<string?[]>("country", country.ToArray()));
+            return command;
+        }
+    }
+
+    private sealed class LiveColumns(int capacity)
+    {
+        private readonly List<long> aircraftId = new(capacity);
+        private readonly List<string?> callsign = new(capacity);
+        private readonly List<DateTime> lastContact = new(capacity);
+        private readonly List<DateTime?> positionTime = new(capacity);
+        private readonly List<double?> latitude = new(capacity);
+        private readonly List<double?> longitude = new(capacity);
+        private readonly List<double?> baro = new(capacity);
+        private readonly List<double?> geo = new(capacity);
+        private readonly List<double?> velocity = new(capacity);
+        private readonly List<double?> heading = new(capacity);
+        private readonly List<double?> verticalRate = new(capacity);
+        private readonly List<bool> onGround = new(capacity);
+        private readonly List<string?> squawk = new(capacity);
+        private readonly List<short> source = new(capacity);
+        private readonly List<DateTime> snapshotTime = new(capacity);
+
+        public int Count => aircraftId.Count;
+
+        /// <summary>The newest applied state, with the newest position among the applied states.</summary>
+        public void Add(long id, ReadOnlySpan<CleanState> states, long? watermark)
+        {
+            var newest = states[^1];
+            CleanState? positioned = null;
+            for (var i = states.Length - 1; i >= 0 && states[i].LastContact > (watermark ?? long.MinValue); i--)
+            {
+                if (states[i].HasPosition && (positioned is null || states[i].PositionTime > positioned.Value.PositionTime))
+                {
+                    positioned = states[i];
+                }
+            }
+
+            aircraftId.Add(id);
+            callsign.Add(newest.Callsign);
+            lastContact.Add(ToUtc(newest.LastContact));
+            positionTime.Add(ToUtc(positioned?.PositionTime));
+            latitude.Add(positioned?.Latitude);
+            longitude.Add(positioned?.Longitude);
+            baro.Add(newest.BaroAltitudeM);
+            geo.Add(newest.GeoAltitudeM);
+            velocity.Add(newest.VelocityKmh);
+            heading.Add(newest.HeadingDeg);
+            verticalRate.Add(newest.VerticalRateMs);
+            onGround.Add(newest.OnGround);
+            squawk.Add(newest.Squawk);
+            source.Add(newest.PositionSource);
+            snapshotTime.Add(ToUtc(newest.SnapshotTime));
+        }
+
+        public NpgsqlBatchCommand ToCommand()
+        {
+            var command = new NpgsqlBatchCommand(UpsertLive);
+            command.Parameters.Add(new NpgsqlParameter<long[]>("aircraft_id", aircraftId.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<string?[]>("callsign", callsign.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<DateTime[]>("last_contact", lastContact.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<DateTime?[]>("position_time", positionTime.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<double?[]>("latitude", latitude.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<double?[]>("longitude", longitude.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<double?[]>("baro", baro.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<double?[]>("geo", geo.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<double?[]>("velocity", velocity.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<double?[]>("heading", heading.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<double?[]>("vrate", verticalRate.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<bool[]>("on_ground", onGround.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<string?[]>("squawk", squawk.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<short[]>("source", source.ToArray()));
+            command.Parameters.Add(new NpgsqlParameter<DateTime[]>("snapshot_time", snapshotTime.ToArray()));
+            return command;
+        }
+    }
+}

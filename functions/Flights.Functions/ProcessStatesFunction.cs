@@ -1,0 +1,28 @@
+using Flights.Core.Processing;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Flights.Functions;
+
+/// <summary>
+/// The Kafka-triggered function: each batch from flight_raw_data goes through the smart write.
+/// Thin on purpose; the core's StateBatchProcessor does the work. A failure propagates so the batch is
+/// retried with backoff and its offsets are not committed (host.json: CommitOnFailure false).
+/// </summary>
+public sealed class ProcessStatesFunction(StateBatchProcessor processor)
+{
+    [Function("ProcessStates")]
+    [ExponentialBackoffRetry(-1, "00:00:02", "00:05:00")] // a database outage blocks the partition; it never skips data
+    public async Task RunAsync(
+        [KafkaTrigger("%Kafka:BootstrapServers%", "%Kafka:Topic%", ConsumerGroup = "%Kafka:ConsumerGroup%", IsBatched = true)] KafkaRecord[] records,
+        CancellationToken cancellationToken)
+    {
+        var messages = new IncomingMessage[records.Length];
+        for (var i = 0; i < records.Length; i++)
+        {
+            var record = records[i];
+            messages[i] = new IncomingMessage(record.Topic, record.Partition, record.Offset, record.Key, record.Value);
+        }
+
+        await processor.ProcessAsync(messages, cancellationToken);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using Flights.Core.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Flights.Tests.Integration.Infrastructure;
+
+/// <summary>
+/// The real PostgreSQL every integration test uses: the server named by ConnectionStrings__Flights, or the
+/// project's local one started through ./setup.sh db start. A missing server fails the test; it never skips.
+/// Each test gets its own schema, so tests never see each other's rows.
+/// </summary>
+public static class TestPostgres
+{
+    private static readonly Lazy<string> ServerConnectionString = new(FindServer);
+
+    /// <summary>A fresh schema with the project's migrations applied.</summary>
+    public static async Task<TestDatabase> CreateDatabaseAsync(bool migrate = true)
+    {
+        var schema = "t_" + Guid.NewGuid().ToString("N")[..16];
+        var builder = new NpgsqlConnectionStringBuilder(ServerConnectionString.Value);
+        await using (var admin = NpgsqlDataSource.Create(builder.ConnectionString))
+        {
+            await using var command = admin.CreateCommand($"create schema {schema}");
+            await command.ExecuteNonQueryAsync();
+        }
+
+        builder.SearchPath = schema;
+        builder.ApplicationName = schema;
+        var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        var database = new TestDatabase(schema, builder.ConnectionString, dataSource);
+        if (migrate)
+        {
+            await new MigrationRunner(dataSource, NullLogger<MigrationRunner>.Instance).MigrateAsync(CancellationToken.None);
+        }
+
+        return database;
+    }
+
+    /// <summary>A data source for the server itself (no schema), for admin statements.</summary>
+    public static NpgsqlDataSource Admin() => NpgsqlDataSource.Create(ServerConnectionString.Value);
+
+    private static string FindServer()
+    {
+        var fromEnvironment = Environment.GetEnvironmentVariable("ConnectionStrings__Flights");
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        {
+            return fromEnvironment;
+        }
+
+        // Convenience for a developer running `dotnet test` directly: start the project's local server.
+        var setup = Path.Combine(RepositoryRoot.Path, "setup.sh");
+        var start = new ProcessStartInfo("bash", [setup, "db", "start"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not run setup.sh db start");
+        var output = process.StandardOutput.ReadToEnd();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("export ConnectionStrings__Flights=", StringComparison.Ordinal));
+        if (process.ExitCode != 0 || line is null)
+        {
+            throw new InvalidOperationException($"No PostgreSQL for the integration tests: set ConnectionStrings__Flights or make `./setup.sh db start` work ({error.Trim()})");
+        }
+
+        return line["export ConnectionStrings__Flights=".Length..].Trim('\'');
+    }
+}
+
+/// <summary>One test's schema on the shared server.</summary>
+public sealed class TestDatabase(string schema, string connectionString, NpgsqlDataSource dataSource) : IAsyncDisposable
+{
+    public string Schema { get; } = schema;
+
+    public string ConnectionString { get; } = connectionString;
+
+    public NpgsqlDataSource DataSource { get; } = dataSource;
+
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        await using var admin = TestPostgres.Admin();
+        await using var command = admin.CreateCommand($"drop schema if exists {Schema} cascade");
+        await command.ExecuteNonQueryAsync();
+    }
+}
+
+/// <summary>The repository root (the folder holding Functions.sln) and the shared recorded data beside it.</summary>
+public static class RepositoryRoot
+{
+    public static string Path { get; } = Find();
+
+    /// <summary>A file of the recorded OpenSky data in ../shared/data/opensky; fails the test when it is missing.</summary>
+    public static string SharedData(string fileName)
+    {
+        var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(Path, "..", "shared", "data", "opensky", fileName));
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Recorded OpenSky data not found at {path}; it is expected in ../shared/data/opensky beside the repository.");
+        }
+
+        return path;
+    }
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Functions.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Functions.sln not found above " + AppContext.BaseDirectory);
+    }
+}
