@@ -25,6 +25,8 @@ COPY functions/Flights.Cli/Flights.Cli.csproj functions/Flights.Cli/
 RUN dotnet restore functions/Flights.Functions/Flights.Functions.csproj \
  && dotnet restore functions/Flights.Cli/Flights.Cli.csproj
 COPY functions/ functions/
+# Flights.Core embeds the migrations from sql/ (one copy of the schema for every host).
+COPY sql/ sql/
 
 FROM build AS publish-functions
 # No --no-restore: the Worker SDK restores its generated WorkerExtensions project (the WebJobs Kafka
