@@ -1,4 +1,6 @@
+using Flights.Core.Ingestion;
 using Flights.Core.Kafka;
+using Flights.Core.OpenSky;
 using Flights.Core.Monitoring;
 using Flights.Core.Processing;
 using Flights.Core.Sessions;
@@ -43,6 +45,18 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<KafkaProducer>();
         services.TryAddSingleton<StatePublisher>();
         services.TryAddSingleton<IDeadLetterSink, KafkaDeadLetterSink>();
+        return services;
+    }
+
+    /// <summary>Ingestion: the OpenSky client (with its credit rules) and the fetch tick that publishes snapshots.</summary>
+    public static IServiceCollection AddFlightsIngestion(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOpenSky(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<PipelineMetrics>();
+        services.TryAddSingleton<IStatePublisher>(sp => sp.GetRequiredService<StatePublisher>());
+        services.TryAddSingleton<IFetchStatusStore, PostgresFetchStatusStore>();
+        services.TryAddSingleton<FetchStatesJob>();
         return services;
     }
 

@@ -7,5 +7,6 @@ builder.ConfigureFunctionsWebApplication();
 builder.Services
     .AddFlightsStorage(builder.Configuration)
     .AddFlightsKafka(builder.Configuration)
+    .AddFlightsIngestion(builder.Configuration)
     .AddFlightsProcessing(builder.Configuration);
 builder.Build().Run();

@@ -18,12 +18,19 @@ public sealed record PublishResult(int Delivered, int Failed, string? FirstError
     public bool AllDelivered => Failed == 0;
 }
 
+/// <summary>Publishes a snapshot's states to Kafka.</summary>
+public interface IStatePublisher
+{
+    /// <summary>Publishes every state of the snapshot and waits for all delivery reports.</summary>
+    Task<PublishResult> PublishAsync(StatesSnapshot snapshot, CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// Publishes snapshots to <c>flight_raw_data</c>: one message per state, key = icao24 so an aircraft's
 /// states stay in one partition and in order. The whole snapshot goes out with <c>Produce</c> and one
 /// flush, through the process's single idempotent producer.
 /// </summary>
-public sealed partial class StatePublisher(KafkaProducer producer, IOptions<KafkaOptions> options, ILogger<StatePublisher> logger)
+public sealed partial class StatePublisher(KafkaProducer producer, IOptions<KafkaOptions> options, ILogger<StatePublisher> logger) : IStatePublisher
 {
     private readonly string topic = options.Value.Topic;
     private readonly TimeSpan timeout = options.Value.PublishTimeout;

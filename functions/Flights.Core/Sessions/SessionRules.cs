@@ -110,7 +110,10 @@ public sealed class SessionRules(SessionOptions options)
 
             if (point is not null)
             {
-                if (current.LastPointAt is null || point.Time - current.LastPointAt >= pointInterval)
+                // With landing detection, a ground state in an open flight is a touchdown candidate: its point is
+                // stored as the final point if the landing is confirmed, so a route never runs past its end time.
+                var holdsForLanding = options.LandingDetection && state.OnGround;
+                if (!holdsForLanding && (current.LastPointAt is null || point.Time - current.LastPointAt >= pointInterval))
                 {
                     current.AppendPoint(point);
                 }

@@ -1,0 +1,35 @@
+using Flights.Core.Enrichment;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Flights.Cli.Enrichment;
+
+/// <summary><c>flights aircraft import &lt;csv&gt;</c>: loads the OpenSky aircraft database into the warehouse.</summary>
+public static class AircraftImportCommand
+{
+    /// <summary>Imports the file; 0 on success, 1 when the file is missing or is not the aircraft database.</summary>
+    public static async Task<int> RunAsync(IServiceProvider services, string csvPath, TextWriter output, CancellationToken ct)
+    {
+        if (!File.Exists(csvPath))
+        {
+            await output.WriteLineAsync($"No such file: {csvPath}. Download the aircraft database CSV from https://opensky-network.org/datasets/metadata/ (see docs/bi.md).");
+            return 1;
+        }
+
+        var importer = new AircraftDatabaseImporter(services.GetRequiredService<NpgsqlDataSource>(), services.GetService<TimeProvider>() ?? TimeProvider.System);
+        try
+        {
+            var result = await importer.ImportAsync(csvPath, ct);
+            await output.WriteLineAsync(
+                $"{result.Rows} rows: {result.Inserted} new, {result.Updated} changed, {result.Unchanged} unchanged, "
+                + $"{result.Duplicates} duplicates, {result.Malformed} malformed skipped; {result.AircraftEnriched} known aircraft enriched.");
+            return 0;
+        }
+        catch (InvalidDataException ex)
+        {
+            // A wrong file is the user's to fix; say what is wrong instead of a stack trace.
+            await output.WriteLineAsync($"{csvPath} is not the OpenSky aircraft database: {ex.Message}");
+            return 1;
+        }
+    }
+}
