@@ -28,6 +28,23 @@ Local development (needs only the .NET SDK; PostgreSQL is installed if missing):
                              `db start` prints the export line for ConnectionStrings__Flights
 
 Set ConnectionStrings__Flights to use an existing PostgreSQL server instead of the local one.
+
+Cluster (k3d + Argo CD; needs docker, k3d, kubectl, helm; see docs/cluster.md):
+  up [--repo URL] [--branch NAME] [--local-images]
+                             create or update the k3d cluster "flights" with a local registry,
+                             install Argo CD, create the secrets, register the app-of-apps (argocd/)
+                             and wait for Kafka and PostgreSQL. Repository and branch default to
+                             REPO_URL / REPO_BRANCH, else `git remote get-url origin` and the current
+                             branch. --local-images (or FLIGHTS_IMAGES=local) builds both images and
+                             deploys them from the local registry instead of GHCR.
+                             Secrets come from the environment or an untracked .env: FLIGHTS_DB_PASSWORD
+                             (else kept, or generated once), OPENSKY_CLIENT_ID / OPENSKY_CLIENT_SECRET
+                             (else ./credentials.json, else anonymous), GIT_WRITE_USER / GIT_WRITE_TOKEN
+                             (Image Updater git write-back; optional).
+  down                       delete the cluster and its registry
+  status                     Argo CD apps, pods, the ScaledObject and the processor's consumer lag
+  check                      offline checks of argocd/, keda/, .github/, Dockerfile and setup.sh
+                             (also run at the end of `test`)
 EOF
 }
 
@@ -99,7 +116,7 @@ db_start() {
   ensure_postgres_installed
   local bin; bin="$(pg_bin_dir)"
   mkdir -p "$PG_DIR" "$PG_SOCKET"
-  [ "$(id -u)" -eq 0 ] && chown -R postgres "$PG_DIR" 2>/dev/null || true
+  if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$PG_DIR" 2>/dev/null || true; fi
   if [ ! -f "$PG_DATA/PG_VERSION" ]; then
     say "Creating a PostgreSQL cluster in $PG_DATA ..."
     pg_run "$bin/initdb" -D "$PG_DATA" -U "$PG_USER" --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
@@ -177,6 +194,8 @@ cmd_test() {
   # shellcheck disable=SC2086
   dotnet test "$ROOT/Functions.sln" -c Release --no-build -nologo $standin \
     --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@" || status=$?
+  # The offline manifest checks, before the closing "tests: N passed, N failed" line.
+  run_checks || status=1
   summarize_trx "$results" || status=1
   return "$status"
 }
@@ -209,6 +228,273 @@ cmd_local() {
   exec dotnet run --project "$ROOT/functions/Flights.Cli" -c Release -- run "$@"
 }
 
+# ---------------------------------------------------------------------------------------------
+# Offline checks (tests/manifests): run by `check` and at the end of `test`
+# ---------------------------------------------------------------------------------------------
+
+# Runs tests/manifests/check.mjs; expects functions.metadata to be built (cmd_test has just built it).
+run_checks() {
+  local dir="$ROOT/tests/manifests"
+  command -v node >/dev/null 2>&1 || { echo "FAIL manifest checks: Node.js 20+ is not installed"; return 1; }
+  command -v npm >/dev/null 2>&1 || { echo "FAIL manifest checks: npm is not installed"; return 1; }
+  if ! command -v shellcheck >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    say "shellcheck is not installed; installing the Debian package 'shellcheck' ..."
+    { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; } \
+      || say "could not install shellcheck; its check will fail"
+  fi
+  # node_modules is git-ignored: install exactly what package-lock.json says, again when it changes.
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "Installing the checker's npm packages (npm ci) ..."
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) || { echo "FAIL manifest checks: npm ci failed"; return 1; }
+  fi
+  say "Running the offline manifest checks ..."
+  node "$dir/check.mjs"
+}
+
+cmd_check() {
+  local standin
+  standin="$(kafka_extension_build_args)"
+  say "Building functions/Flights.Functions (Release) for functions.metadata ..."
+  # shellcheck disable=SC2086 # $standin is empty or one flag
+  dotnet build "$ROOT/functions/Flights.Functions/Flights.Functions.csproj" -c Release -nologo -v quiet $standin >&2 \
+    || { echo "FAIL manifest checks: the Functions app does not build"; return 1; }
+  run_checks
+}
+
+# ---------------------------------------------------------------------------------------------
+# Cluster: k3d + local registry + Argo CD; everything else comes from argocd/ (app-of-apps)
+# ---------------------------------------------------------------------------------------------
+
+CLUSTER="${FLIGHTS_CLUSTER:-flights}"
+KCTX="k3d-$CLUSTER"
+REGISTRY="k3d-$CLUSTER-registry.localhost"
+REGISTRY_PORT="${FLIGHTS_REGISTRY_PORT:-5111}"
+INGRESS_PORT="${FLIGHTS_INGRESS_PORT:-8080}"
+ARGOCD_CHART_VERSION="${ARGOCD_CHART_VERSION:-9.5.4}"
+
+# Every kubectl call names the k3d context: never act on whatever cluster happens to be current.
+kc() { kubectl --context "$KCTX" "$@"; }
+
+# Lists every missing tool at once, so one install round is enough.
+require_tools() {
+  local missing=() tool
+  for tool in "$@"; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "setup.sh: missing required tools: ${missing[*]}"
+    say "  Install them (the devcontainer in .devcontainer/ has them all) and run the command again."
+    exit 1
+  fi
+}
+
+# Reads KEY=VALUE lines from .env without executing it; the environment wins over the file.
+load_env_file() {
+  local file="$ROOT/.env" line key value
+  [ -f "$file" ] || return 0
+  if git -C "$ROOT" ls-files --error-unmatch .env >/dev/null 2>&1; then
+    die ".env is tracked by git: secrets must never be committed. Untrack it: git rm --cached .env"
+  fi
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in ''|'#'*) continue ;; esac
+    line="${line#export }"
+    key="${line%%=*}"; value="${line#*=}"
+    value="${value%\"}"; value="${value#\"}"; value="${value%\'}"; value="${value#\'}"
+    [[ "$key" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
+    [ -n "${!key:-}" ] || export "$key=$value"
+  done < "$file"
+}
+
+# Retries "$@" every 5 s until it succeeds or $2 seconds have passed.
+wait_for() {
+  local what="$1" seconds="$2"; shift 2
+  local deadline=$((SECONDS + seconds))
+  say "Waiting for $what (up to ${seconds}s) ..."
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || die "timed out waiting for $what. Look at: ./setup.sh status"
+    sleep 5
+  done
+}
+
+# Creates or updates a Secret from key=value arguments. The values travel in files, never on a
+# command line (which other users can read in the process list). tests/manifests/check.mjs reads the
+# apply_secret lines to learn which secrets and keys exist: keep each call on one line.
+apply_secret() {
+  local ns="$1" name="$2" dir arg key args=()
+  shift 2
+  dir="$(mktemp -d)"
+  for arg in "$@"; do
+    key="${arg%%=*}"
+    printf '%s' "${arg#*=}" > "$dir/$key"
+    args+=("--from-file=$key=$dir/$key")
+  done
+  kc create namespace "$ns" --dry-run=client -o yaml | kc apply -f - >/dev/null
+  kc -n "$ns" create secret generic "$name" "${args[@]}" --dry-run=client -o yaml | kc apply -f - >/dev/null
+  rm -rf "$dir"
+  say "Secret $ns/$name: ${*%%=*}"
+}
+
+secret_value() { # namespace name key -> the decoded value, or nothing
+  kc -n "$1" get secret "$2" -o "jsonpath={.data.$3}" 2>/dev/null | base64 -d 2>/dev/null || true
+}
+
+create_secrets() {
+  # PostgreSQL sets the password when it first initialises its volume: keep the one the cluster has
+  # unless FLIGHTS_DB_PASSWORD gives a new one (which then also needs ALTER USER on the server).
+  local db_password="${FLIGHTS_DB_PASSWORD:-}"
+  [ -n "$db_password" ] || db_password="$(secret_value flights flights-db password)"
+  [ -n "$db_password" ] || db_password="$(head -c 32 /dev/urandom | base64 | tr -d '/+=' | head -c 24)"
+  local connection="Host=postgres.flights.svc;Port=5432;Database=flights;Username=flights;Password=$db_password;Maximum Pool Size=20"
+  apply_secret flights flights-db password="$db_password" connection-string="$connection"
+
+  local client_id="${OPENSKY_CLIENT_ID:-}" client_secret="${OPENSKY_CLIENT_SECRET:-}"
+  if [ -z "$client_id" ] && [ -f "$ROOT/credentials.json" ]; then
+    client_id="$(sed -n 's/.*"clientId"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$ROOT/credentials.json")"
+    client_secret="$(sed -n 's/.*"clientSecret"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$ROOT/credentials.json")"
+  fi
+  [ -n "$client_id" ] || say "NOTE: no OpenSky credentials (OPENSKY_CLIENT_ID/OPENSKY_CLIENT_SECRET or ./credentials.json): FetchStates polls anonymously."
+  apply_secret flights opensky client-id="$client_id" client-secret="$client_secret"
+
+  if [ -n "${GIT_WRITE_TOKEN:-}" ]; then
+    apply_secret argocd git-creds username="${GIT_WRITE_USER:-git}" password="$GIT_WRITE_TOKEN"
+  else
+    say "NOTE: GIT_WRITE_TOKEN is not set: the Image Updater cannot write new image tags back to git."
+  fi
+}
+
+default_repo_url() {
+  local url
+  url="$(git -C "$ROOT" remote get-url origin 2>/dev/null)" || return 1
+  # Argo CD reads a public repository over HTTPS without credentials.
+  case "$url" in
+    git@github.com:*) url="https://github.com/${url#git@github.com:}" ;;
+  esac
+  echo "$url"
+}
+
+ensure_cluster() {
+  if ! docker inspect "$REGISTRY" >/dev/null 2>&1; then
+    say "Creating the local registry $REGISTRY on localhost:$REGISTRY_PORT ..."
+    k3d registry create "$REGISTRY" --port "$REGISTRY_PORT" >/dev/null
+  fi
+  if k3d cluster get "$CLUSTER" >/dev/null 2>&1; then
+    say "The k3d cluster $CLUSTER exists; starting it (a no-op when it runs) ..."
+    k3d cluster start "$CLUSTER" >/dev/null
+  else
+    say "Creating the k3d cluster $CLUSTER (ingress on http://localhost:$INGRESS_PORT) ..."
+    k3d cluster create "$CLUSTER" --agents 0 --wait \
+      --registry-use "$REGISTRY:$REGISTRY_PORT" \
+      --port "$INGRESS_PORT:80@loadbalancer" >/dev/null
+  fi
+  wait_for "the Kubernetes API" 120 kc get --raw /readyz
+}
+
+install_argocd() {
+  say "Installing or upgrading Argo CD (chart argo-cd $ARGOCD_CHART_VERSION) ..."
+  helm --kube-context "$KCTX" upgrade --install argocd argo-cd \
+    --repo https://argoproj.github.io/argo-helm --version "$ARGOCD_CHART_VERSION" \
+    --namespace argocd --create-namespace \
+    --values "$ROOT/argocd/bootstrap/argocd-values.yaml" \
+    --wait --timeout 10m >/dev/null
+  wait_for "the Application CRD" 120 kc get crd applications.argoproj.io
+}
+
+# Builds both images, pushes them to the local registry and prints their tag.
+build_local_images() {
+  local tag target
+  tag="local-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo dev)-$(date +%s)"
+  for target in functions cli; do
+    say "Building flights-$target ($tag) ..."
+    docker build --target "$target" -t "localhost:$REGISTRY_PORT/flights-$target:$tag" "$ROOT" >&2
+    docker push "localhost:$REGISTRY_PORT/flights-$target:$tag" >&2
+  done
+  echo "$tag"
+}
+
+register_root_app() {
+  local repo_url="$1" branch="$2" local_tag="$3" manifest
+  manifest="$(sed -e "s|__REPO_URL__|$repo_url|g" -e "s|__BRANCH__|$branch|g" "$ROOT/argocd/bootstrap/root.yaml")"
+  if [ -n "$local_tag" ]; then
+    # One more patch: the flights Application takes both images from the cluster's registry.
+    manifest="$(awk -v reg="$REGISTRY:$REGISTRY_PORT" -v tag="$local_tag" '
+      { print }
+      /^      patches:$/ {
+        print "        - target:"
+        print "            group: argoproj.io"
+        print "            kind: Application"
+        print "            name: flights"
+        print "          patch: |-"
+        print "            - op: add"
+        print "              path: /spec/source/kustomize"
+        print "              value:"
+        print "                images:"
+        print "                  - flights-functions=" reg "/flights-functions:" tag
+        print "                  - flights-cli=" reg "/flights-cli:" tag
+      }' <<<"$manifest")"
+  fi
+  kc apply -f - <<<"$manifest" >/dev/null
+  say "Registered the app-of-apps: $repo_url, branch $branch, path argocd/."
+}
+
+cmd_up() {
+  local repo_url="${REPO_URL:-}" branch="${REPO_BRANCH:-}" images="${FLIGHTS_IMAGES:-ghcr}"
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --repo) repo_url="${2:?--repo needs a URL}"; shift 2 ;;
+      --branch) branch="${2:?--branch needs a name}"; shift 2 ;;
+      --local-images) images=local; shift ;;
+      *) die "unknown option for up: $1 (see ./setup.sh --help)" ;;
+    esac
+  done
+  require_tools docker k3d kubectl helm
+  docker info >/dev/null 2>&1 || die "docker is installed but its engine does not answer (is the Docker daemon running?)"
+  load_env_file
+  [ -n "$repo_url" ] || repo_url="$(default_repo_url)" \
+    || die "no git remote 'origin': name the repository Argo CD deploys from: ./setup.sh up --repo https://github.com/<owner>/<repo>.git"
+  [ -n "$branch" ] || branch="$(git -C "$ROOT" rev-parse --abbrev-ref HEAD)"
+  say "Argo CD will deploy argocd/ from $repo_url, branch $branch (push your commits there first)."
+
+  ensure_cluster
+  install_argocd
+  create_secrets
+  local local_tag=""
+  if [ "$images" = local ]; then local_tag="$(build_local_images)"; fi
+  register_root_app "$repo_url" "$branch" "$local_tag"
+
+  wait_for "the Strimzi CRDs" 600 kc get crd kafkas.kafka.strimzi.io kafkanodepools.kafka.strimzi.io kafkatopics.kafka.strimzi.io
+  wait_for "the KEDA CRDs" 600 kc get crd scaledobjects.keda.sh
+  wait_for "the Kafka cluster to be Ready" 900 kc -n kafka wait kafka/flights --for=condition=Ready --timeout=5s
+  wait_for "the Kafka topics" 300 kc -n kafka wait kafkatopic/flight-raw-data kafkatopic/flight-raw-data-dlq --for=condition=Ready --timeout=5s
+  wait_for "PostgreSQL" 600 kc -n flights rollout status statefulset/postgres --timeout=5s
+  wait_for "the Functions app (flights-timers)" 600 kc -n flights rollout status deployment/flights-timers --timeout=5s
+
+  local password
+  password="$(secret_value argocd argocd-initial-admin-secret password)"
+  cat >&2 <<EOF
+
+The cluster is up.
+  Dashboard:  http://localhost:$INGRESS_PORT/          Kafka UI: http://localhost:$INGRESS_PORT/kafka-ui/
+  Argo CD:    kubectl --context $KCTX -n argocd port-forward svc/argocd-server 8081:80
+              then http://localhost:8081 (user admin, password ${password:-in the Secret argocd/argocd-initial-admin-secret})
+  Status:     ./setup.sh status            Tear down: ./setup.sh down
+EOF
+}
+
+cmd_down() {
+  require_tools k3d
+  if k3d cluster get "$CLUSTER" >/dev/null 2>&1; then k3d cluster delete "$CLUSTER"; else say "No k3d cluster $CLUSTER."; fi
+  if k3d registry list 2>/dev/null | grep -q "$REGISTRY"; then k3d registry delete "$REGISTRY"; fi
+}
+
+cmd_status() {
+  require_tools kubectl
+  echo "== Argo CD applications"; kc -n argocd get applications.argoproj.io || true
+  echo; echo "== Pods"; kc get pods -n kafka || true; kc get pods -n flights || true
+  echo; echo "== KEDA"; kc -n flights get scaledobject,hpa || true
+  echo; echo "== Consumer group flights-processor (lag per partition)"
+  kc -n kafka exec flights-dual-role-0 -c kafka -- /opt/kafka/bin/kafka-consumer-groups.sh \
+    --bootstrap-server localhost:9092 --describe --group flights-processor 2>/dev/null \
+    || echo "(not available yet: Kafka or the consumer group is not up)"
+}
+
 main() {
   local cmd="${1:-}"
   [ $# -gt 0 ] && shift
@@ -217,6 +503,10 @@ main() {
     db) cmd_db "$@" ;;
     test) cmd_test "$@" ;;
     local) cmd_local "$@" ;;
+    up) cmd_up "$@" ;;
+    down) cmd_down "$@" ;;
+    status) cmd_status "$@" ;;
+    check) cmd_check "$@" ;;
     *) usage >&2; die "unknown command: $cmd" ;;
   esac
 }
