@@ -14,7 +14,13 @@ public static class FlightsCommandLine
     {
         var root = new RootCommand("flights: the OpenSky flight-tracking pipeline on one machine, and its operations tool");
         root.Options.Add(Verbose);
+        root.Subcommands.Add(RunCommand.Create(output));
+        root.Subcommands.Add(ReplayCommand.Create(output));
+        root.Subcommands.Add(FetchCommand.Create(output));
+        root.Subcommands.Add(StatusCommand.Create(output));
+        root.Subcommands.Add(DashboardCommand.Create(output));
         root.Subcommands.Add(DbCommand.Create(output));
+        root.Subcommands.Add(AircraftCommand.Create(output));
         root.Subcommands.Add(CloseStaleCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));
         return root;

@@ -21,8 +21,14 @@ public static class BenchCommand
             return await WriteBenchmark.RunAsync(connectionString, parseResult.GetValue(aircraft), parseResult.GetValue(batches), parseResult.GetValue(step), output, cancellationToken);
         });
 
+        var snapshot = new Option<string>("--snapshot") { Description = "A recorded global /states/all response (.json or .json.gz)", DefaultValueFactory = _ => "../shared/data/opensky/global-20251228.json.gz" };
+        var iterations = new Option<int>("--iterations") { Description = "Parses per parser", DefaultValueFactory = _ => 200 };
+        var parse = new Command("parse", "The streaming OpenSky parser vs a straightforward JsonDocument parse of the same bytes") { snapshot, iterations };
+        parse.SetAction((parseResult, cancellationToken) => ParseBenchmark.RunAsync(parseResult.GetValue(snapshot)!, parseResult.GetValue(iterations), output, cancellationToken));
+
         var bench = new Command("bench", "Benchmarks (figures, not tests)");
         bench.Subcommands.Add(write);
+        bench.Subcommands.Add(parse);
         return bench;
     }
 }

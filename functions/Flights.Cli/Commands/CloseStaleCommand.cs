@@ -15,7 +15,7 @@ public static class CloseStaleCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             await using var host = await CliHost.CreateAsync(new CliHostOptions(parseResult.GetValue(FlightsCommandLine.Verbose)), output, cancellationToken);
-            await using var app = host.Builder.Build();
+            using var app = host.Build();
             var isDryRun = parseResult.GetValue(dryRun);
             var result = await app.Services.GetRequiredService<StaleFlightCloser>().CloseAsync(isDryRun, cancellationToken);
             if (result.PipelineClock is null)

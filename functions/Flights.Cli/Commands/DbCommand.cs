@@ -14,7 +14,7 @@ public static class DbCommand
         migrate.SetAction(async (parseResult, cancellationToken) =>
         {
             await using var host = await CliHost.CreateAsync(new CliHostOptions(parseResult.GetValue(FlightsCommandLine.Verbose)), output, cancellationToken);
-            await using var app = host.Builder.Build();
+            using var app = host.Build();
             var result = await app.Services.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken);
             await output.WriteLineAsync(result.Applied.Count == 0
                 ? $"Schema is up to date ({result.AlreadyApplied} migrations applied before)."

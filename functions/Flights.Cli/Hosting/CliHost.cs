@@ -3,6 +3,7 @@ using Flights.Core.Kafka;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Flights.Cli.Hosting;
@@ -11,7 +12,9 @@ namespace Flights.Cli.Hosting;
 /// <param name="Verbose">Information-level logs and stack traces.</param>
 /// <param name="StartLocalPostgres">Start the project's local PostgreSQL when ConnectionStrings__Flights is not set.</param>
 /// <param name="EmbeddedKafka">Start the embedded development Kafka when Kafka__BootstrapServers is not set.</param>
-public sealed record CliHostOptions(bool Verbose, bool StartLocalPostgres = false, bool EmbeddedKafka = false);
+/// <param name="Web">Serve HTTP (the dashboard, /api/health, /metrics); other commands open no port.</param>
+/// <param name="Settings">Settings that take precedence over the environment (tests use this to name their database).</param>
+public sealed record CliHostOptions(bool Verbose, bool StartLocalPostgres = false, bool EmbeddedKafka = false, bool Web = false, IReadOnlyDictionary<string, string?>? Settings = null);
 
 /// <summary>
 /// Builds the local host every command runs in: the same core registrations as the Functions app, settings
@@ -20,13 +23,13 @@ public sealed record CliHostOptions(bool Verbose, bool StartLocalPostgres = fals
 /// </summary>
 public sealed class CliHost : IAsyncDisposable
 {
-    private CliHost(WebApplicationBuilder builder, EmbeddedKafkaCluster? embeddedKafka)
+    private CliHost(IHostApplicationBuilder builder, EmbeddedKafkaCluster? embeddedKafka)
     {
         Builder = builder;
         EmbeddedKafka = embeddedKafka;
     }
 
-    public WebApplicationBuilder Builder { get; }
+    public IHostApplicationBuilder Builder { get; }
 
     /// <summary>The embedded Kafka (development only), when this host started one.</summary>
     public EmbeddedKafkaCluster? EmbeddedKafka { get; }
@@ -35,7 +38,14 @@ public sealed class CliHost : IAsyncDisposable
 
     public static async Task<CliHost> CreateAsync(CliHostOptions options, TextWriter log, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        IHostApplicationBuilder builder = options.Web
+            ? WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory })
+            : Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        if (options.Settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(options.Settings);
+        }
+
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -71,6 +81,14 @@ public sealed class CliHost : IAsyncDisposable
             .AddFlightsProcessing(builder.Configuration);
         return new CliHost(builder, embedded);
     }
+
+    /// <summary>Builds the host: a WebApplication when <see cref="CliHostOptions.Web"/> was asked for.</summary>
+    public IHost Build() => Builder switch
+    {
+        WebApplicationBuilder web => web.Build(),
+        HostApplicationBuilder plain => plain.Build(),
+        _ => throw new InvalidOperationException("unknown host builder"),
+    };
 
     public ValueTask DisposeAsync()
     {

@@ -221,12 +221,25 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules)
         {
             if (list.Count > 1)
             {
-                // Time order; among equal times the later snapshot wins, so the result never depends on delivery order.
+                // Time order, one state per time: among equal times the earliest snapshot is kept, as a later batch
+                // (which ignores an equal time) would keep it; so the result never depends on how states were batched.
                 list.Sort(static (a, b) => a.LastContact != b.LastContact ? a.LastContact.CompareTo(b.LastContact) : a.SnapshotTime.CompareTo(b.SnapshotTime));
+                list.RemoveAll(DuplicateOfPrevious());
             }
         }
 
         return byAircraft;
+    }
+
+    private static Predicate<CleanState> DuplicateOfPrevious()
+    {
+        long? previous = null;
+        return state =>
+        {
+            var duplicate = state.LastContact == previous;
+            previous = state.LastContact;
+            return duplicate;
+        };
     }
 
     private static async Task<Dictionary<string, (AircraftHistory History, long FirstSeen)>> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string[] hexes, CancellationToken cancellationToken)
