@@ -185,6 +185,9 @@ cmd_test() {
   eval "$exports"
   export ConnectionStrings__Flights
   local standin; standin="$(kafka_extension_build_args)"
+  # The dashboard's browser tests drive Debian's Chromium (no browser can be downloaded by Playwright here).
+  CHROMIUM_PATH="$(bash "$ROOT/tests/install-chromium.sh")"
+  export CHROMIUM_PATH
   local results="$ROOT/artifacts/test-results"
   rm -rf "$results"; mkdir -p "$results"
   say "Building (Release) ..."

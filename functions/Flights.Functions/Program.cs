@@ -1,4 +1,5 @@
 using Flights.Core;
+using Flights.Core.Monitoring;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 
@@ -8,5 +9,6 @@ builder.Services
     .AddFlightsStorage(builder.Configuration)
     .AddFlightsKafka(builder.Configuration)
     .AddFlightsIngestion(builder.Configuration)
+    .AddFlightsHealth(builder.Configuration)
     .AddFlightsProcessing(builder.Configuration);
 builder.Build().Run();
