@@ -88,6 +88,7 @@ function mapPage() {
     routeLine = L.polyline([...routeLatLngs(flight.route), [p.latitude, p.longitude]], { color: '#1565c0', weight: 3, className: 'route-line' }).addTo(map);
   }
 
+  let fitted = false;
   async function refresh() {
     const live = await api('api/live').catch(() => null);
     if (live) {
@@ -109,6 +110,11 @@ function mapPage() {
       }
       for (const [id, m] of markers) if (!seen.has(id)) { m.remove(); markers.delete(id); }
       document.getElementById('live-count').textContent = live.features.length + ' aircraft';
+      // Open on the traffic the pipeline tracks (a bounding box may cover one city), then leave the view to the user.
+      if (!fitted && markers.size > 0) {
+        map.fitBounds(L.featureGroup([...markers.values()]).getBounds(), { maxZoom: 9, padding: [30, 30] });
+        fitted = true;
+      }
     }
     await refreshHealth();
   }
