@@ -55,6 +55,9 @@ public sealed class CliHost : IAsyncDisposable
         // Quiet by default: the progress line and the summary speak for the pipeline; --verbose shows the logs.
         builder.Logging.SetMinimumLevel(options.Verbose ? LogLevel.Information : LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft", options.Verbose ? LogLevel.Warning : LogLevel.Error);
+        // The resilience pipeline logs every retry attempt with a stack trace; the fetch job's own line says
+        // what failed and what happens next.
+        builder.Logging.AddFilter("Polly", options.Verbose ? LogLevel.Information : LogLevel.None);
 
         var overrides = new Dictionary<string, string?>();
         if (options.StartLocalPostgres && string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Flights")))
