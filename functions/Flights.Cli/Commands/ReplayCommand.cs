@@ -12,7 +12,8 @@ public static class ReplayCommand
     {
         var path = new Argument<string>("path") { Description = "A recorded /api/states/all response (.json, .json.gz), a folder of them, or a .zip of them" };
         var speed = new Option<string>("--speed") { Description = "N times faster than recorded, or max", DefaultValueFactory = _ => "max" };
-        var command = new Command("replay", "Feed recorded OpenSky responses through the pipeline (Kafka, smart write, lifecycle) and print a summary") { path, speed };
+        var publishOnly = new Option<bool>("--publish-only") { Description = "Only publish to the Kafka given by Kafka__BootstrapServers (e.g. to build a backlog for the cluster's processors); no database, no consumer" };
+        var command = new Command("replay", "Feed recorded OpenSky responses through the pipeline (Kafka, smart write, lifecycle) and print a summary") { path, speed, publishOnly };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var speedText = parseResult.GetValue(speed)!;
@@ -27,7 +28,7 @@ public static class ReplayCommand
                 factor = value;
             }
 
-            var summary = await ReplayRunner.RunAsync(parseResult.GetValue(path)!, factor, new CliHostOptions(parseResult.GetValue(FlightsCommandLine.Verbose)), output, cancellationToken);
+            var summary = await ReplayRunner.RunAsync(parseResult.GetValue(path)!, factor, parseResult.GetValue(publishOnly), new CliHostOptions(parseResult.GetValue(FlightsCommandLine.Verbose)), output, cancellationToken);
             await ReplayRunner.PrintAsync(summary, output);
             return ExitCodes.Ok;
         });

@@ -37,12 +37,17 @@ public sealed record ReplaySummary(
 /// </summary>
 public static class ReplayRunner
 {
-    public static async Task<ReplaySummary> RunAsync(string path, double? speed, CliHostOptions hostOptions, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<ReplaySummary> RunAsync(string path, double? speed, bool publishOnly, CliHostOptions hostOptions, TextWriter output, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var snapshots = SnapshotReader.Read(path);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Replaying {snapshots.Count} snapshots ({snapshots.Sum(s => s.States.Count):N0} states) from {path}, {(speed is null ? "as fast as possible" : $"{speed}x recorded speed")}"));
+
+        if (publishOnly)
+        {
+            return await PublishOnlyAsync(snapshots, speed, hostOptions, output, watch, cancellationToken);
+        }
 
         await using var host = await CliHost.CreateAsync(hostOptions with { StartLocalPostgres = true, EmbeddedKafka = true }, output, cancellationToken);
         host.AddPipeline(output, fetchAndClose: false);
@@ -50,28 +55,10 @@ public static class ReplayRunner
         await app.StartAsync(cancellationToken);
         try
         {
-            var publisher = app.Services.GetRequiredService<StatePublisher>();
             var metrics = app.Services.GetRequiredService<PipelineMetrics>();
             var progress = app.Services.GetRequiredService<ProgressReporter>();
             var consumer = app.Services.GetRequiredService<StateConsumerService>();
-            StatesSnapshot? previous = null;
-            foreach (var snapshot in snapshots)
-            {
-                if (speed is { } factor && previous is not null)
-                {
-                    await Task.Delay(TimeSpan.FromSeconds((snapshot.Time - previous.Time) / factor), cancellationToken);
-                }
-
-                var result = await publisher.PublishAsync(snapshot, cancellationToken);
-                if (!result.AllDelivered)
-                {
-                    throw new CliException($"Kafka did not take snapshot {snapshot.Time}: {result.Failed} messages failed ({result.FirstError}); check Kafka__BootstrapServers.", ExitCodes.Kafka);
-                }
-
-                metrics.RecordPublished(result.Delivered);
-                progress.SnapshotPublished();
-                previous = snapshot;
-            }
+            await PublishAllAsync(snapshots, speed, app.Services.GetRequiredService<StatePublisher>(), metrics, progress.SnapshotPublished, cancellationToken);
 
             var endOffsets = EndOffsets(app.Services.GetRequiredService<IOptions<KafkaOptions>>().Value);
             while (!consumer.HasProcessed(endOffsets))
@@ -87,6 +74,44 @@ public static class ReplayRunner
         finally
         {
             await app.StopAsync(CancellationToken.None);
+        }
+    }
+
+    // Only fills the topic (for example a real cluster's, to build a backlog that KEDA scales on); the
+    // cluster's own processors consume it. No database, no consumer in this process.
+    private static async Task<ReplaySummary> PublishOnlyAsync(IReadOnlyList<StatesSnapshot> snapshots, double? speed, CliHostOptions hostOptions, TextWriter output, Stopwatch watch, CancellationToken cancellationToken)
+    {
+        await using var host = await CliHost.CreateAsync(hostOptions, output, cancellationToken);
+        if (string.IsNullOrWhiteSpace(host.Configuration["Kafka:BootstrapServers"]))
+        {
+            throw new CliException("--publish-only needs a Kafka to publish to: set Kafka__BootstrapServers.", ExitCodes.Configuration);
+        }
+
+        using var app = host.Build();
+        var metrics = app.Services.GetRequiredService<PipelineMetrics>();
+        await PublishAllAsync(snapshots, speed, app.Services.GetRequiredService<StatePublisher>(), metrics, () => { }, cancellationToken);
+        return new ReplaySummary(snapshots.Count, metrics.Published, 0, 0, 0, 0, 0, 0, 0, watch.Elapsed.TotalSeconds);
+    }
+
+    private static async Task PublishAllAsync(IReadOnlyList<StatesSnapshot> snapshots, double? speed, StatePublisher publisher, PipelineMetrics metrics, Action published, CancellationToken cancellationToken)
+    {
+        StatesSnapshot? previous = null;
+        foreach (var snapshot in snapshots)
+        {
+            if (speed is { } factor && previous is not null)
+            {
+                await Task.Delay(TimeSpan.FromSeconds((snapshot.Time - previous.Time) / factor), cancellationToken);
+            }
+
+            var result = await publisher.PublishAsync(snapshot, cancellationToken);
+            if (!result.AllDelivered)
+            {
+                throw new CliException($"Kafka did not take snapshot {snapshot.Time}: {result.Failed} messages failed ({result.FirstError}); check Kafka__BootstrapServers.", ExitCodes.Kafka);
+            }
+
+            metrics.RecordPublished(result.Delivered);
+            published();
+            previous = snapshot;
         }
     }
 

@@ -133,6 +133,25 @@ public sealed class ReplayTests
         Assert.Equal(await LogicalDumpAsync(uninterruptedDb), await LogicalDumpAsync(interruptedDb));
     }
 
+    [Fact]
+    public async Task Publish_only_fills_the_given_Kafka_topic_and_touches_no_database()
+    {
+        var topic = TestKafka.CreateTopic("backlog", partitions: 3);
+
+        var (exit, output, error) = await FlightsProcess.RunAsync(new Dictionary<string, string?>
+        {
+            ["Kafka__BootstrapServers"] = TestKafka.BootstrapServers,
+            ["Kafka__Topic"] = topic,
+            ["ConnectionStrings__Flights"] = "Host=127.0.0.1;Port=1;Username=nobody;Database=none",
+        }, Timeout, "replay", Capture, "--speed", "max", "--publish-only");
+
+        Assert.True(exit == 0, $"exit {exit}\n{output}\n{error}");
+        Assert.Equal(25_797, JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement.GetProperty("states_published").GetInt64());
+        using var consumer = new Confluent.Kafka.ConsumerBuilder<byte[], byte[]>(new Confluent.Kafka.ConsumerConfig { BootstrapServers = TestKafka.BootstrapServers, GroupId = Guid.NewGuid().ToString("N") }).Build();
+        var total = Enumerable.Range(0, 3).Sum(p => consumer.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
+        Assert.Equal(25_797, total);
+    }
+
     // The tables without surrogate keys (a rolled-back insert still uses up identity values).
     private static async Task<string> LogicalDumpAsync(TestDatabase db)
     {
