@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.Json;
 
 namespace Flights.Core.OpenSky;
 
@@ -54,10 +52,10 @@ public static class StatesParser
         into.Clear();
 
         // Positions reported to the caller count from the start of the body as received.
-        int offset = utf8Json.StartsWith("\uFEFF"u8) ? 3 : 0;
+        var json = new StatesScanner(utf8Json, start: utf8Json.StartsWith("\uFEFF"u8) ? 3 : 0);
         try
         {
-            return ParseDocument(utf8Json[offset..], offset, into);
+            return ParseDocument(ref json, into);
         }
         catch
         {
@@ -67,152 +65,140 @@ public static class StatesParser
         }
     }
 
-    private static long ParseDocument(ReadOnlySpan<byte> json, int offset, List<StateVector> into)
+    private static long ParseDocument(ref StatesScanner json, List<StateVector> into)
     {
-        var reader = new Utf8JsonReader(json, isFinalBlock: true, state: default);
-        try
+        if (json.Peek() != (byte)'{')
         {
-            Next(ref reader, offset);
-            if (reader.TokenType != JsonTokenType.StartObject)
+            throw StatesScanner.Error(json.TokenStart, $"expected a JSON object, got {json.DescribeToken()}");
+        }
+
+        json.TryConsume((byte)'{');
+        long? time = null;
+        bool sawStates = false;
+        if (!json.TryConsume((byte)'}'))
+        {
+            do
             {
-                throw Error(offset, reader.TokenStartIndex, $"expected a JSON object, got {reader.TokenType}");
-            }
-
-            long? time = null;
-            bool sawStates = false;
-            while (true)
-            {
-                Next(ref reader, offset);
-                if (reader.TokenType == JsonTokenType.EndObject)
+                JsonStringToken name = json.ReadPropertyName();
+                if (json.NameEquals(name, "time"u8))
                 {
-                    break;
+                    time = ReadTime(ref json);
                 }
-
-                if (reader.ValueTextEquals("time"u8))
+                else if (json.NameEquals(name, "states"u8))
                 {
-                    Next(ref reader, offset);
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long value))
-                    {
-                        throw Error(offset, reader.TokenStartIndex, $"time: expected integer, got {Describe(ref reader)}");
-                    }
-
-                    time = value;
-                }
-                else if (reader.ValueTextEquals("states"u8))
-                {
-                    Next(ref reader, offset);
-                    if (reader.TokenType == JsonTokenType.StartArray)
-                    {
-                        // A repeated "states" property would otherwise append to the first one's states.
-                        into.Clear();
-                        ReadStates(ref reader, offset, into);
-                    }
-                    else if (reader.TokenType != JsonTokenType.Null)
-                    {
-                        throw Error(offset, reader.TokenStartIndex, $"states: expected array or null, got {Describe(ref reader)}");
-                    }
-
+                    ReadStatesProperty(ref json, into);
                     sawStates = true;
                 }
                 else
                 {
                     // Unknown properties are OpenSky's to add; they are not ours to reject.
-                    reader.Skip();
+                    json.SkipValue(depth: 1);
                 }
             }
-
-            if (time is null)
-            {
-                throw Error(offset, reader.TokenStartIndex, "missing property 'time'");
-            }
-
-            if (!sawStates)
-            {
-                throw Error(offset, reader.TokenStartIndex, "missing property 'states'");
-            }
-
-            // Rejects anything after the object (the reader throws on a second value).
-            if (reader.Read())
-            {
-                throw Error(offset, reader.TokenStartIndex, $"unexpected {reader.TokenType} after the response object");
-            }
-
-            return time.Value;
+            while (json.NextInObject());
         }
-        catch (JsonException ex)
+
+        // Reported at the closing brace, the token where the absence became certain.
+        if (time is null)
         {
-            long position = AbsolutePosition(json, ex) ?? reader.BytesConsumed;
-            throw Error(offset, position, $"invalid JSON: {ex.Message}", ex);
+            throw StatesScanner.Error(json.TokenStart, "missing property 'time'");
+        }
+
+        if (!sawStates)
+        {
+            throw StatesScanner.Error(json.TokenStart, "missing property 'states'");
+        }
+
+        json.ExpectEnd();
+        return time.Value;
+    }
+
+    private static long ReadTime(ref StatesScanner json)
+    {
+        if (StatesScanner.IsNumberStart(json.Peek()) && json.TryReadInt64(out long time))
+        {
+            return time;
+        }
+
+        throw StatesScanner.Error(json.TokenStart, $"time: expected integer, got {json.DescribeToken()}");
+    }
+
+    private static void ReadStatesProperty(ref StatesScanner json, List<StateVector> into)
+    {
+        switch (json.Peek())
+        {
+            case (byte)'[':
+                // A repeated "states" property would otherwise append to the first one's states.
+                into.Clear();
+                ReadStates(ref json, into);
+                break;
+            case (byte)'n':
+                json.ReadLiteral("null"u8);
+                break;
+            default:
+                throw StatesScanner.Error(json.TokenStart, $"states: expected array or null, got {json.DescribeToken()}");
         }
     }
 
-    private static void ReadStates(ref Utf8JsonReader reader, int offset, List<StateVector> into)
+    private static void ReadStates(ref StatesScanner json, List<StateVector> into)
     {
+        json.TryConsume((byte)'[');
+        if (json.TryConsume((byte)']'))
+        {
+            return;
+        }
+
         for (int state = 0; ; state++)
         {
-            Next(ref reader, offset);
-            if (reader.TokenType == JsonTokenType.EndArray)
+            if (json.Peek() != (byte)'[')
             {
-                return;
-            }
-
-            if (reader.TokenType != JsonTokenType.StartArray)
-            {
-                throw Error(offset, reader.TokenStartIndex, $"state {state}: expected an array, got {Describe(ref reader)}");
+                throw StatesScanner.Error(json.TokenStart, $"state {state}: expected an array, got {json.DescribeToken()}");
             }
 
             // Filled in place: a state is ~180 bytes, and Add would copy it once more.
             int index = into.Count;
             CollectionsMarshal.SetCount(into, index + 1);
-            ReadState(ref reader, offset, state, out CollectionsMarshal.AsSpan(into)[index]);
+            ReadState(ref json, state, out CollectionsMarshal.AsSpan(into)[index]);
+
+            if (!json.NextInArray())
+            {
+                return;
+            }
         }
     }
 
     // Straight-line code over the fixed field order: no per-field dispatch, no boxing.
-    private static void ReadState(ref Utf8JsonReader reader, int offset, int state, out StateVector result)
+    private static void ReadState(ref StatesScanner json, int state, out StateVector result)
     {
-        NextField(ref reader, offset, state, 0);
-        if (reader.TokenType != JsonTokenType.String)
-        {
-            throw Unexpected(ref reader, offset, state, 0, "string");
-        }
-
-        string icao24 = reader.ValueIsEscaped ? reader.GetString()! : Encoding.UTF8.GetString(reader.ValueSpan);
-
-        string? callsign = ReadCallsign(ref reader, offset, state);
-        string? originCountry = ReadCachedString(ref reader, offset, state, 2, Countries);
-        long? timePosition = ReadNullableInt64(ref reader, offset, state, 3);
-        long? lastContact = ReadNullableInt64(ref reader, offset, state, 4);
-        double? longitude = ReadNullableDouble(ref reader, offset, state, 5);
-        double? latitude = ReadNullableDouble(ref reader, offset, state, 6);
-        double? baroAltitude = ReadNullableDouble(ref reader, offset, state, 7);
-        bool onGround = ReadBoolean(ref reader, offset, state, 8);
-        double? velocity = ReadNullableDouble(ref reader, offset, state, 9);
-        double? trueTrack = ReadNullableDouble(ref reader, offset, state, 10);
-        double? verticalRate = ReadNullableDouble(ref reader, offset, state, 11);
-        SkipSensors(ref reader, offset, state);
-        double? geoAltitude = ReadNullableDouble(ref reader, offset, state, 13);
-        string? squawk = ReadCachedString(ref reader, offset, state, 14, Squawks);
-        bool spi = ReadBoolean(ref reader, offset, state, 15);
-        int positionSource = ReadInt32(ref reader, offset, state, 16);
+        json.TryConsume((byte)'[');
+        string icao24 = ReadIcao24(ref json, state);
+        string? callsign = ReadCallsign(ref json, state);
+        string? originCountry = ReadCachedString(ref json, state, 2, Countries);
+        long? timePosition = ReadNullableInt64(ref json, state, 3);
+        long? lastContact = ReadNullableInt64(ref json, state, 4);
+        double? longitude = ReadNullableDouble(ref json, state, 5);
+        double? latitude = ReadNullableDouble(ref json, state, 6);
+        double? baroAltitude = ReadNullableDouble(ref json, state, 7);
+        bool onGround = ReadBoolean(ref json, state, 8);
+        double? velocity = ReadNullableDouble(ref json, state, 9);
+        double? trueTrack = ReadNullableDouble(ref json, state, 10);
+        double? verticalRate = ReadNullableDouble(ref json, state, 11);
+        SkipSensors(ref json, state);
+        double? geoAltitude = ReadNullableDouble(ref json, state, 13);
+        string? squawk = ReadCachedString(ref json, state, 14, Squawks);
+        bool spi = ReadBoolean(ref json, state, 15);
+        int positionSource = ReadInt32(ref json, state, 16);
 
         int? category = null;
-        Next(ref reader, offset);
-        if (reader.TokenType != JsonTokenType.EndArray)
+        if (json.NextInArray())
         {
-            category = ReadNullableInt32Current(ref reader, offset, state, 17);
+            category = ReadNullableInt32(ref json, state, 17);
 
             // Fields beyond the 18th are ignored: OpenSky added category without notice once, and a
             // further addition should not stop the pipeline.
-            while (true)
+            while (json.NextInArray())
             {
-                Next(ref reader, offset);
-                if (reader.TokenType == JsonTokenType.EndArray)
-                {
-                    break;
-                }
-
-                reader.Skip();
+                json.SkipValue(depth: 3);
             }
         }
 
@@ -221,267 +207,168 @@ public static class StatesParser
             onGround, velocity, trueTrack, verticalRate, geoAltitude, squawk, spi, positionSource, category);
     }
 
-    private static string? ReadCallsign(ref Utf8JsonReader reader, int offset, int state)
+    private static string ReadIcao24(ref StatesScanner json, int state)
     {
-        NextField(ref reader, offset, state, 1);
-        switch (reader.TokenType)
+        // The first field directly follows '[', so only an empty state ends here.
+        if (json.TryConsume((byte)']'))
         {
-            case JsonTokenType.String:
-                if (reader.ValueIsEscaped)
+            throw FewerFields(ref json, state, 0);
+        }
+
+        return json.Peek() == (byte)'"'
+            ? json.Decode(json.ReadString())
+            : throw Unexpected(ref json, state, 0, "string");
+    }
+
+    private static string? ReadCallsign(ref StatesScanner json, int state)
+    {
+        switch (NextField(ref json, state, 1))
+        {
+            case (byte)'"':
+                JsonStringToken token = json.ReadString();
+                if (token.IsEscaped)
                 {
-                    string unescaped = reader.GetString()!.Trim();
+                    string unescaped = json.Decode(token).Trim();
                     return unescaped.Length == 0 ? null : unescaped;
                 }
 
                 // Callsigns come right-padded to 8 characters; inner spaces ("BRV 4") are part of it.
-                ReadOnlySpan<byte> raw = reader.ValueSpan;
+                ReadOnlySpan<byte> raw = json.Raw(token);
                 ReadOnlySpan<byte> trimmed = raw[System.Text.Ascii.Trim(raw)];
-                return trimmed.IsEmpty ? null : Encoding.UTF8.GetString(trimmed);
-            case JsonTokenType.Null:
+                return trimmed.IsEmpty ? null : System.Text.Encoding.UTF8.GetString(trimmed);
+            case (byte)'n':
+                json.ReadLiteral("null"u8);
                 return null;
             default:
-                throw Unexpected(ref reader, offset, state, 1, "string or null");
+                throw Unexpected(ref json, state, 1, "string or null");
         }
     }
 
-    private static string? ReadCachedString(ref Utf8JsonReader reader, int offset, int state, int field, Utf8StringCache cache)
+    private static string? ReadCachedString(ref StatesScanner json, int state, int field, Utf8StringCache cache)
     {
-        NextField(ref reader, offset, state, field);
-        return reader.TokenType switch
+        switch (NextField(ref json, state, field))
         {
-            JsonTokenType.String => cache.GetOrAdd(ref reader),
-            JsonTokenType.Null => null,
-            _ => throw Unexpected(ref reader, offset, state, field, "string or null"),
-        };
-    }
-
-    private static long? ReadNullableInt64(ref Utf8JsonReader reader, int offset, int state, int field)
-    {
-        NextField(ref reader, offset, state, field);
-        if (reader.TokenType == JsonTokenType.Number
-            && (TryParseInt64Fast(reader.ValueSpan, out long value) || reader.TryGetInt64(out value)))
-        {
-            return value;
-        }
-
-        return reader.TokenType == JsonTokenType.Null
-            ? null
-            : throw Unexpected(ref reader, offset, state, field, "integer or null");
-    }
-
-    private static double? ReadNullableDouble(ref Utf8JsonReader reader, int offset, int state, int field)
-    {
-        NextField(ref reader, offset, state, field);
-
-        // TryGetDouble reads integer tokens too: whole numbers arrive as "12192", not "12192.0".
-        if (reader.TokenType == JsonTokenType.Number
-            && (TryParseDoubleFast(reader.ValueSpan, out double value) || reader.TryGetDouble(out value)))
-        {
-            return value;
-        }
-
-        return reader.TokenType == JsonTokenType.Null
-            ? null
-            : throw Unexpected(ref reader, offset, state, field, "number or null");
-    }
-
-    private static bool ReadBoolean(ref Utf8JsonReader reader, int offset, int state, int field)
-    {
-        NextField(ref reader, offset, state, field);
-        return reader.TokenType switch
-        {
-            JsonTokenType.True => true,
-            JsonTokenType.False => false,
-            _ => throw Unexpected(ref reader, offset, state, field, "true or false"),
-        };
-    }
-
-    private static int ReadInt32(ref Utf8JsonReader reader, int offset, int state, int field)
-    {
-        NextField(ref reader, offset, state, field);
-        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int value)
-            ? value
-            : throw Unexpected(ref reader, offset, state, field, "integer");
-    }
-
-    private static int? ReadNullableInt32Current(ref Utf8JsonReader reader, int offset, int state, int field)
-    {
-        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int value))
-        {
-            return value;
-        }
-
-        return reader.TokenType == JsonTokenType.Null
-            ? null
-            : throw Unexpected(ref reader, offset, state, field, "integer or null");
-    }
-
-    private static void SkipSensors(ref Utf8JsonReader reader, int offset, int state)
-    {
-        NextField(ref reader, offset, state, 12);
-        if (reader.TokenType == JsonTokenType.StartArray)
-        {
-            // The receivers that saw the aircraft: not used downstream, so skipped without reading.
-            reader.Skip();
-        }
-        else if (reader.TokenType != JsonTokenType.Null)
-        {
-            throw Unexpected(ref reader, offset, state, 12, "array or null");
-        }
-    }
-
-    // Exact powers of ten up to 10^22 are the ones a double holds without rounding.
-    private static readonly double[] PowersOfTen =
-    [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-    ];
-
-    /// <summary>
-    /// Parses the plain decimals OpenSky sends (<c>-118.1803</c>, <c>396.24</c>, <c>381</c>) about twice as
-    /// fast as the general parser, with the same result: at most 15 significant digits fit a double's
-    /// mantissa exactly, as does 10^k for k &lt;= 15, and one IEEE division rounds correctly (Clinger's fast path).
-    /// Anything else (exponents, longer numbers) returns false for the general parser to handle.
-    /// </summary>
-    private static bool TryParseDoubleFast(ReadOnlySpan<byte> number, out double value)
-    {
-        int i = 0;
-        bool negative = number.Length > 0 && number[0] == (byte)'-';
-        if (negative)
-        {
-            i = 1;
-        }
-
-        ulong mantissa = 0;
-        int digits = 0;
-        int fractionDigits = -1;
-        for (; i < number.Length; i++)
-        {
-            uint digit = (uint)(number[i] - '0');
-            if (digit <= 9)
-            {
-                mantissa = (mantissa * 10) + digit;
-                digits++;
-                if (fractionDigits >= 0)
-                {
-                    fractionDigits++;
-                }
-            }
-            else if (number[i] == (byte)'.' && fractionDigits < 0)
-            {
-                fractionDigits = 0;
-            }
-            else
-            {
-                value = 0;
-                return false;
-            }
-        }
-
-        if (digits is 0 or > 15)
-        {
-            value = 0;
-            return false;
-        }
-
-        double result = mantissa;
-        if (fractionDigits > 0)
-        {
-            result /= PowersOfTen[fractionDigits];
-        }
-
-        value = negative ? -result : result;
-        return true;
-    }
-
-    // Unix times are 10 digits; 18 digits always fit a long, longer numbers go to the general parser.
-    private static bool TryParseInt64Fast(ReadOnlySpan<byte> number, out long value)
-    {
-        bool negative = number.Length > 0 && number[0] == (byte)'-';
-        ReadOnlySpan<byte> digits = negative ? number[1..] : number;
-        if (digits.IsEmpty || digits.Length > 18)
-        {
-            value = 0;
-            return false;
-        }
-
-        long result = 0;
-        foreach (byte b in digits)
-        {
-            uint digit = (uint)(b - '0');
-            if (digit > 9)
-            {
-                value = 0;
-                return false;
-            }
-
-            result = (result * 10) + digit;
-        }
-
-        value = negative ? -result : result;
-        return true;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Next(ref Utf8JsonReader reader, int offset)
-    {
-        // With isFinalBlock the reader throws on truncated input; false means the bytes simply ended.
-        if (!reader.Read())
-        {
-            throw Error(offset, reader.BytesConsumed, "unexpected end of data");
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void NextField(ref Utf8JsonReader reader, int offset, int state, int field)
-    {
-        Next(ref reader, offset);
-        if (reader.TokenType == JsonTokenType.EndArray)
-        {
-            throw Error(
-                offset,
-                reader.TokenStartIndex,
-                $"state {state}: expected {RequiredFieldCount} or {RequiredFieldCount + 1} fields, got {field}");
-        }
-    }
-
-    private static OpenSkyFormatException Unexpected(ref Utf8JsonReader reader, int offset, int state, int field, string expected)
-        => Error(
-            offset,
-            reader.TokenStartIndex,
-            $"state {state} field {field} ({FieldNames[field]}): expected {expected}, got {Describe(ref reader)}");
-
-    // A number that fails to convert is named as such: "got Number" alone would read as a contradiction.
-    private static string Describe(ref Utf8JsonReader reader)
-        => reader.TokenType == JsonTokenType.Number
-            ? $"Number {Encoding.UTF8.GetString(reader.ValueSpan)}"
-            : reader.TokenType.ToString();
-
-    private static OpenSkyFormatException Error(int offset, long position, string reason, Exception? inner = null)
-    {
-        long absolute = position + offset;
-        return new OpenSkyFormatException($"Malformed OpenSky states response: {reason} at byte {absolute}", absolute, inner);
-    }
-
-    // JsonException reports line and byte-in-line; callers want one offset into the body.
-    private static long? AbsolutePosition(ReadOnlySpan<byte> json, JsonException ex)
-    {
-        if (ex.LineNumber is not long line || ex.BytePositionInLine is not long inLine)
-        {
-            return null;
-        }
-
-        int lineStart = 0;
-        for (long i = 0; i < line; i++)
-        {
-            int newline = json[lineStart..].IndexOf((byte)'\n');
-            if (newline < 0)
-            {
+            case (byte)'"':
+                JsonStringToken token = json.ReadString();
+                ReadOnlySpan<byte> raw = json.Raw(token);
+                return cache.TryGet(raw, out string? value) ? value : cache.Add(raw, json.Decode(token));
+            case (byte)'n':
+                json.ReadLiteral("null"u8);
                 return null;
-            }
+            default:
+                throw Unexpected(ref json, state, field, "string or null");
+        }
+    }
 
-            lineStart += newline + 1;
+    private static long? ReadNullableInt64(ref StatesScanner json, int state, int field)
+    {
+        byte next = NextField(ref json, state, field);
+        if (StatesScanner.IsNumberStart(next) && json.TryReadInt64(out long value))
+        {
+            return value;
         }
 
-        return lineStart + inLine;
+        return ReadNullOrThrow<long>(ref json, next, state, field, "integer or null");
+    }
+
+    private static double? ReadNullableDouble(ref StatesScanner json, int state, int field)
+    {
+        // Integer tokens are doubles too: whole numbers arrive as "12192", not "12192.0".
+        byte next = NextField(ref json, state, field);
+        if (StatesScanner.IsNumberStart(next) && json.TryReadDouble(out double value))
+        {
+            return value;
+        }
+
+        return ReadNullOrThrow<double>(ref json, next, state, field, "number or null");
+    }
+
+    private static bool ReadBoolean(ref StatesScanner json, int state, int field)
+    {
+        switch (NextField(ref json, state, field))
+        {
+            case (byte)'t':
+                json.ReadLiteral("true"u8);
+                return true;
+            case (byte)'f':
+                json.ReadLiteral("false"u8);
+                return false;
+            default:
+                throw Unexpected(ref json, state, field, "true or false");
+        }
+    }
+
+    private static int ReadInt32(ref StatesScanner json, int state, int field)
+    {
+        byte next = NextField(ref json, state, field);
+        return StatesScanner.IsNumberStart(next) && json.TryReadInt32(out int value)
+            ? value
+            : throw Unexpected(ref json, state, field, "integer");
+    }
+
+    // The category, read after NextInArray has consumed its ','.
+    private static int? ReadNullableInt32(ref StatesScanner json, int state, int field)
+    {
+        byte next = json.Peek();
+        if (StatesScanner.IsNumberStart(next) && json.TryReadInt32(out int value))
+        {
+            return value;
+        }
+
+        return ReadNullOrThrow<int>(ref json, next, state, field, "integer or null");
+    }
+
+    private static void SkipSensors(ref StatesScanner json, int state)
+    {
+        switch (NextField(ref json, state, 12))
+        {
+            case (byte)'[':
+                // The receivers that saw the aircraft: not used downstream, so skipped without reading.
+                json.SkipValue(depth: 3);
+                break;
+            case (byte)'n':
+                json.ReadLiteral("null"u8);
+                break;
+            default:
+                throw Unexpected(ref json, state, 12, "array or null");
+        }
+    }
+
+    // Shared tail of the nullable readers: null is fine, anything else (or a number that did not convert) is not.
+    private static T? ReadNullOrThrow<T>(ref StatesScanner json, byte next, int state, int field, string expected)
+        where T : struct
+    {
+        if (next != (byte)'n')
+        {
+            throw Unexpected(ref json, state, field, expected);
+        }
+
+        json.ReadLiteral("null"u8);
+        return null;
+    }
+
+    // Moves past the ',' before field 1..16 and returns the field's first byte; a ']' there means too few fields.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte NextField(ref StatesScanner json, int state, int field)
+    {
+        if (!json.NextInArray())
+        {
+            throw FewerFields(ref json, state, field);
+        }
+
+        return json.Peek();
+    }
+
+    private static OpenSkyFormatException FewerFields(ref StatesScanner json, int state, int field)
+        => StatesScanner.Error(
+            json.TokenStart,
+            $"state {state}: expected {RequiredFieldCount} or {RequiredFieldCount + 1} fields, got {field}");
+
+    private static OpenSkyFormatException Unexpected(ref StatesScanner json, int state, int field, string expected)
+    {
+        int position = json.TokenStart;
+        return StatesScanner.Error(
+            position,
+            $"state {state} field {field} ({FieldNames[field]}): expected {expected}, got {json.DescribeToken()}");
     }
 }

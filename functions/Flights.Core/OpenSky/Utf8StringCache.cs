@@ -1,5 +1,5 @@
-using System.Text;
-using System.Text.Json;
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Flights.Core.OpenSky;
 
@@ -32,41 +32,57 @@ internal sealed class Utf8StringCache
     }
 
     /// <summary>
-    /// Returns the string value of the reader's current string token, from the cache when the same
-    /// bytes were seen before. The key is the token's raw bytes, so an escaped value maps to its
-    /// unescaped string just as well.
+    /// Finds the string cached for these raw bytes (a string token's bytes between the quotes, escapes as
+    /// sent, so an escaped value maps to its unescaped string just as well).
     /// </summary>
-    public string GetOrAdd(ref Utf8JsonReader reader)
+    public bool TryGet(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out string? value)
     {
-        ReadOnlySpan<byte> utf8 = reader.ValueSpan;
-        if (utf8.Length > MaxKeyLength)
-        {
-            return reader.GetString()!;
-        }
-
-        int slot = (int)(Hash(utf8) & (uint)_mask);
-        Entry? entry = _slots[slot];
+        Entry? entry = utf8.Length <= MaxKeyLength ? _slots[Slot(utf8)] : null;
         if (entry is not null && utf8.SequenceEqual(entry.Utf8))
         {
-            return entry.Value;
+            value = entry.Value;
+            return true;
         }
 
-        string value = reader.ValueIsEscaped ? reader.GetString()! : Encoding.UTF8.GetString(utf8);
-        var added = new Entry(utf8.ToArray(), value);
-        _slots[slot] = added;
-        return added.Value;
+        value = null;
+        return false;
     }
 
-    // FNV-1a: the keys are a handful of bytes, where a simple loop beats the vectorized hashers' setup.
-    private static uint Hash(ReadOnlySpan<byte> utf8)
+    /// <summary>Caches <paramref name="value"/>, the decoded string of <paramref name="utf8"/>, and returns it.</summary>
+    public string Add(ReadOnlySpan<byte> utf8, string value)
     {
-        uint hash = 2166136261;
-        foreach (byte b in utf8)
+        if (utf8.Length <= MaxKeyLength)
         {
-            hash = (hash ^ b) * 16777619;
+            _slots[Slot(utf8)] = new Entry(utf8.ToArray(), value);
         }
 
-        return hash;
+        return value;
+    }
+
+    private int Slot(ReadOnlySpan<byte> utf8) => (int)(Hash(utf8) & (uint)_mask);
+
+    // Keys are a few to a few dozen bytes and parsed twice per state: the first and last 8 bytes (overlapping
+    // for short keys) and the length tell the ~200 countries and 4,096 squawks apart well enough, in a few
+    // instructions instead of a loop per byte. A poor spread would only cost a re-allocation, never a wrong value.
+    private static uint Hash(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length < sizeof(ulong))
+        {
+            uint small = (uint)utf8.Length;
+            foreach (byte b in utf8)
+            {
+                small = (small * 31) + b;
+            }
+
+            // The slot takes the low bits, so the product's well-mixed high bits are folded down.
+            uint mixedSmall = small * 2654435769u;
+            return mixedSmall ^ (mixedSmall >> 16);
+        }
+
+        ulong head = BinaryPrimitives.ReadUInt64LittleEndian(utf8);
+        ulong tail = BinaryPrimitives.ReadUInt64LittleEndian(utf8[^sizeof(ulong)..]);
+        ulong mixed = ((head * 0x9E3779B97F4A7C15) ^ tail ^ (ulong)utf8.Length) * 0xC2B2AE3D27D4EB4F;
+        return (uint)(mixed >> 32);
     }
 
     private sealed class Entry(byte[] utf8, string value)

@@ -350,3 +350,170 @@ public class StatesParserTests
         Assert.Equal(json.IndexOf('x', StringComparison.Ordinal), error.BytePosition);
     }
 }
+
+public class StatesScannerEdgeTests
+{
+    private static StatesSnapshot Parse(string json) => StatesParser.Parse(Encoding.UTF8.GetBytes(json));
+
+    private static StateVector OneState(string state) => Parse($$"""{"time":1,"states":[{{state}}]}""").States[0];
+
+    private static OpenSkyFormatException Fails(string json) => Assert.Throws<OpenSkyFormatException>(() => Parse(json));
+
+    [Theory]
+    [InlineData("\"a\\\"b\"", "a\"b")]
+    [InlineData("\"a\\\\b\"", "a\\b")]
+    [InlineData("\"a\\/b\"", "a/b")]
+    [InlineData("\"\\b\\f\\n\\r\\tx\"", "\b\f\n\r\tx")]
+    [InlineData("\"\\ud83d\\ude80\"", "\U0001F680")]
+    [InlineData("\"Z\u00fcrich\"", "Zürich")]
+    public void Every_escape_in_a_string_is_decoded(string jsonString, string expected)
+    {
+        var state = OneState($$"""["abc123",null,{{jsonString}},1,2,null,null,null,false,null,null,null,null,null,null,false,0]""");
+
+        Assert.Equal(expected, state.OriginCountry);
+    }
+
+    [Theory]
+    [InlineData("\"a\\x\"")]
+    [InlineData("\"a\\u12\"")]
+    [InlineData("\"a\\u12G4\"")]
+    [InlineData("\"a\tb\"")]
+    [InlineData("\"\\ud800\"")]
+    public void An_invalid_escape_or_a_raw_control_character_is_an_error(string jsonString)
+    {
+        var error = Fails($$"""{"time":1,"states":[["abc123",{{jsonString}},null,1,2,null,null,null,false,null,null,null,null,null,null,false,0]]}""");
+
+        Assert.Contains("invalid JSON", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("-1.5e3", -1500.0)]
+    [InlineData("2E+2", 200.0)]
+    [InlineData("1e-400", 0.0)]
+    [InlineData("-0.0", -0.0)]
+    [InlineData("-118.1803", -118.1803)]
+    [InlineData("12345678901234567890.5", 12345678901234567890.5)]
+    public void Exponents_negatives_and_long_mantissas_read_as_the_general_parser_reads_them(string number, double expected)
+    {
+        var state = OneState($$"""["abc123",null,null,1,2,{{number}},null,null,false,null,null,null,null,null,null,false,0]""");
+
+        Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(state.Longitude!.Value));
+    }
+
+    [Theory]
+    [InlineData("01")]
+    [InlineData("1.")]
+    [InlineData(".5")]
+    [InlineData("1e")]
+    [InlineData("-")]
+    [InlineData("+1")]
+    [InlineData("1x")]
+    [InlineData("nul")]
+    [InlineData("tru")]
+    [InlineData("NaN")]
+    public void A_malformed_number_or_literal_is_invalid_JSON(string token)
+    {
+        var error = Fails($$"""{"time":1,"states":[["abc123",null,null,1,2,{{token}},null,null,false,null,null,null,null,null,null,false,0]]}""");
+
+        Assert.StartsWith("Malformed OpenSky states response: invalid JSON: ", error.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<System.Text.Json.JsonException>(error.InnerException);
+    }
+
+    [Theory]
+    [InlineData("1e400", "Number 1e400")]
+    [InlineData("2147483648", "Number 2147483648")]
+    public void A_number_out_of_its_fields_range_is_a_type_error(string number, string got)
+    {
+        string field = number.Contains('e', StringComparison.Ordinal) ? "5 (longitude)" : "16 (position_source)";
+        string state = number.Contains('e', StringComparison.Ordinal)
+            ? $$"""["abc123",null,null,1,2,{{number}},null,null,false,null,null,null,null,null,null,false,0]"""
+            : $$"""["abc123",null,null,1,2,null,null,null,false,null,null,null,null,null,null,false,{{number}}]""";
+
+        var error = Fails($$"""{"time":1,"states":[{{state}}]}""");
+
+        Assert.Contains($"field {field}: expected", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"got {got}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Nested_unknown_properties_with_escapes_and_brackets_in_strings_are_skipped()
+    {
+        var snapshot = Parse("""
+            {"meta":{"a":[[],{},[{"b":"]}\"\\"}],-1.5e-3,true,false,null],"c\"d":{"e":"\u005d"}},
+             "t\u0069me":5,"states":[],"tail":[{"x":[1,[2,[3]]]}]}
+            """);
+
+        Assert.Equal(5, snapshot.Time);
+        Assert.Empty(snapshot.States);
+    }
+
+    [Fact]
+    public void An_unknown_property_nested_deeper_than_the_reader_allowed_is_an_error()
+    {
+        string deep = new string('[', 64) + new string(']', 64);
+
+        var error = Fails($$"""{"x":{{deep}},"time":1,"states":null}""");
+
+        Assert.IsAssignableFrom<System.Text.Json.JsonException>(error.InnerException);
+    }
+
+    [Fact]
+    public void A_malformed_unknown_property_is_an_error()
+    {
+        var error = Fails("""{"x":{"a":1,},"time":1,"states":null}""");
+
+        Assert.Equal(12, error.BytePosition);
+    }
+
+    [Theory]
+    [InlineData(" \t\r\n")]
+    [InlineData("\r\n    ")]
+    [InlineData("")]
+    public void Any_JSON_whitespace_between_tokens_is_accepted(string ws)
+    {
+        string json = $$"""{{ws}}{{{ws}}"time"{{ws}}:{{ws}}3{{ws}},{{ws}}"states"{{ws}}:{{ws}}[{{ws}}["abc123"{{ws}},{{ws}}"SWR1  "{{ws}},"CH",1,2,{{ws}}-1.5{{ws}},2,3,true,4,5,6,[{{ws}}1{{ws}}],7,"1000",false,{{ws}}1{{ws}}]{{ws}}]{{ws}}}{{ws}}""";
+
+        var snapshot = Parse(json);
+
+        Assert.Equal(3, snapshot.Time);
+        Assert.Equal(
+            new StateVector("abc123", "SWR1", "CH", 1, 2, -1.5, 2, 3, true, 4, 5, 6, 7, "1000", false, 1, null),
+            Assert.Single(snapshot.States));
+    }
+
+    [Theory]
+    [InlineData("\f")]
+    [InlineData("\u00a0")]
+    public void Whitespace_JSON_does_not_allow_is_an_error(string ws)
+    {
+        var error = Fails($$"""{"time":1,{{ws}}"states":null}""");
+
+        Assert.Equal(10, error.BytePosition);
+    }
+
+    [Fact]
+    public void A_byte_order_mark_before_a_compact_global_shape_is_skipped_and_a_second_one_is_an_error()
+    {
+        byte[] good = [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("""{"time":7,"states":[["abc123",null,null,1,2,null,null,null,false,null,null,null,null,null,null,false,0]]}""")];
+        byte[] twice = [0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("""{"time":7,"states":null}""")];
+
+        Assert.Equal("abc123", Assert.Single(StatesParser.Parse(good).States).Icao24);
+        Assert.Equal(3, Assert.Throws<OpenSkyFormatException>(() => StatesParser.Parse(twice)).BytePosition);
+    }
+
+    [Theory]
+    [InlineData("""{"time":1,"states":[,]}""", 20)]
+    [InlineData("""{"time":1,"states":[["abc123",null,null,1,2,null,null,null,false,null,null,null,null,null,null,false,0,]]}""", 103)]
+    [InlineData("""{"time":1 "states":null}""", 10)]
+    [InlineData("""{"time" 1,"states":null}""", 8)]
+    [InlineData("""{time:1,"states":null}""", 1)]
+    [InlineData("""{"time":1,"states":null""", 23)]
+    [InlineData("""{"time":1,"states":null}]""", 24)]
+    public void Structural_errors_are_invalid_JSON_at_their_byte(string json, long position)
+    {
+        var error = Fails(json);
+
+        Assert.StartsWith("Malformed OpenSky states response: invalid JSON: ", error.Message, StringComparison.Ordinal);
+        Assert.Equal(position, error.BytePosition);
+    }
+}
