@@ -227,4 +227,44 @@ public sealed class LifecycleTests
         Assert.Equal(300L, await pipeline.ScalarAsync<long>("select count(*) from flight_sessions where end_reason = 'signal_lost'"));
         Assert.Equal(1001L, await pipeline.ScalarAsync<long>("select count(*) from live_status"));
     }
+
+    [Fact]
+    public async Task A_batch_that_waited_for_another_batch_of_the_same_aircraft_builds_on_what_that_batch_wrote()
+    {
+        await using var db = await TestPostgres.CreateDatabaseAsync();
+        var pipeline = TestPipeline.For(db);
+        await pipeline.ProcessAsync(At("abc123", 0, lat: 50.0));
+
+        // Hold the aircraft so that both batches queue for it: the first in line writes minute 5, the second
+        // (already waiting while the first commits) must see that write, not the session as it was before.
+        await using var held = await db.DataSource.OpenConnectionAsync();
+        await using var transaction = await held.BeginTransactionAsync();
+        await held.ExecuteAsync("select 1 from dim_aircrafts where transponder_hex = 'abc123' for update", transaction: transaction);
+        var first = Task.Run(() => pipeline.ProcessAsync(At("abc123", 5, lat: 50.5)));
+        await WaitForLockWaitersAsync(db.Schema, 1);
+        var second = Task.Run(() => pipeline.ProcessAsync(At("abc123", 10, lat: 51.0)));
+        await WaitForLockWaitersAsync(db.Schema, 2);
+        await transaction.RollbackAsync();
+        await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var session = Assert.Single(await pipeline.SessionsAsync("abc123"));
+        Assert.Equal([Time(0), Time(5), Time(10)], session.PointTimes);
+        Assert.Equal(3, session.PointCount);
+        Assert.Equal(3, session.StateCount);
+        Assert.Equal(Time(10), session.LastSignalAt);
+    }
+
+    private static async Task WaitForLockWaitersAsync(string applicationName, int count)
+    {
+        await using var admin = TestPostgres.Admin();
+        await using var monitor = await admin.OpenConnectionAsync();
+        var waiting = 0;
+        for (var attempt = 0; attempt < 200 && waiting < count; attempt++)
+        {
+            await Task.Delay(50);
+            waiting = await monitor.ExecuteScalarAsync<int>("select count(*) from pg_stat_activity where application_name = @app and wait_event_type = 'Lock'", new { app = applicationName });
+        }
+
+        Assert.Equal(count, waiting);
+    }
 }
