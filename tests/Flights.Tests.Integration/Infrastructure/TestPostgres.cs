@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Flights.Core.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -48,20 +47,9 @@ public static class TestPostgres
             return fromEnvironment;
         }
 
-        // Convenience for a developer running `dotnet test` directly: start the project's local server.
-        var setup = Path.Combine(RepositoryRoot.Path, "setup.sh");
-        var start = new ProcessStartInfo("bash", [setup, "db", "start"]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not run setup.sh db start");
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("export ConnectionStrings__Flights=", StringComparison.Ordinal));
-        if (process.ExitCode != 0 || line is null)
-        {
-            throw new InvalidOperationException($"No PostgreSQL for the integration tests: set ConnectionStrings__Flights or make `./setup.sh db start` work ({error.Trim()})");
-        }
-
-        return line["export ConnectionStrings__Flights=".Length..].Trim('\'');
+        // Convenience for a developer running `dotnet test` directly: start the project's local server, the
+        // same way `flights run` does. Whatever fails here fails the test, with the reason.
+        return Flights.Cli.Hosting.LocalPostgres.StartAsync(TextWriter.Null, CancellationToken.None).GetAwaiter().GetResult();
     }
 }
 
