@@ -15,7 +15,18 @@ public sealed class FunctionMetadataTests
 
     [Fact]
     public void The_app_declares_exactly_the_pipeline_functions() =>
-        Assert.Equal(["CloseStaleFlights", "FetchStates", "ProcessStates"], Functions.Select(f => f.GetProperty("name").GetString()!).Where(n => n != "Health").Order());
+        Assert.Equal(["CloseStaleFlights", "FetchStates", "Health", "ProcessStates"], Functions.Select(f => f.GetProperty("name").GetString()!).Order());
+
+    [Fact]
+    public void Health_is_an_anonymous_get_on_api_health()
+    {
+        var trigger = Functions.Single(f => f.GetProperty("name").GetString() == "Health").GetProperty("bindings").EnumerateArray()
+            .Single(b => b.GetProperty("type").GetString() == "httpTrigger");
+
+        Assert.Equal("health", trigger.GetProperty("route").GetString());
+        Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
+        Assert.Equal(["get"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+    }
 
     [Fact]
     public void ProcessStates_is_a_batched_kafka_trigger_on_the_configured_topic_and_group()
