@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Flights.Cli.Bench;
 
+using Flights.Tests.Integration.Infrastructure;
+
 namespace Flights.Tests.Integration.OpenSky;
 
 // Checks the report's shape the CLI relies on; never the figures (benchmarks print, tests do not time).
@@ -11,7 +13,7 @@ public class ParseBenchmarkTests
     {
         using var output = new StringWriter();
 
-        int exitCode = await ParseBenchmark.RunAsync(RecordedData.PathOf("global-20251228.json.gz"), 1, output, CancellationToken.None);
+        int exitCode = await ParseBenchmark.RunAsync(RepositoryRoot.SharedData("global-20251228.json.gz"), 1, output, CancellationToken.None);
 
         Assert.Equal(0, exitCode);
         string[] lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

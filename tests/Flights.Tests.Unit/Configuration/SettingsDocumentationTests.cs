@@ -24,7 +24,7 @@ public sealed partial class SettingsDocumentationTests
     // Settings that are not options-class properties: the connection string, librdkafka pass-through, OpenTelemetry.
     private static readonly string[] NotOptionProperties = ["ConnectionStrings__Flights", "Kafka__Producer__*", "Kafka__Consumer__*", "OTEL_EXPORTER_OTLP_ENDPOINT"];
 
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = RepositoryRoot.Path;
 
     private static HashSet<string> Documented()
     {
@@ -72,17 +72,4 @@ public sealed partial class SettingsDocumentationTests
 
     [GeneratedRegex("`([A-Za-z_]+(?:__[A-Za-z*]+)*)`")]
     private static partial Regex SettingName();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Functions.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Functions.sln not found");
-    }
 }

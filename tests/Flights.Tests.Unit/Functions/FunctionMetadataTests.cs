@@ -67,8 +67,7 @@ public sealed class FunctionMetadataTests
         var testDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var tfm = testDir.Name;
         var configuration = testDir.Parent!.Name;
-        var root = testDir.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
-        var path = Path.Combine(root, "functions", "Flights.Functions", "bin", configuration, tfm, "functions.metadata");
+        var path = Path.Combine(RepositoryRoot.Path, "functions", "Flights.Functions", "bin", configuration, tfm, "functions.metadata");
         Assert.True(File.Exists(path), $"functions.metadata not found at {path}: build functions/Flights.Functions first");
         using var document = JsonDocument.Parse(File.ReadAllText(path));
         return document.RootElement.EnumerateArray().Select(e => e.Clone()).ToArray();
