@@ -405,14 +405,18 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules)
 
         public int Count => aircraftId.Count;
 
-        /// <summary>The newest applied state, with the newest position among the applied states.</summary>
+        /// <summary>
+        /// The newest applied state, with the newest position among the applied states. Of several states with the
+        /// same position time (whole seconds: two reports within one second differ) the first is kept, as
+        /// <see cref="UpdateLive"/> keeps the stored one against a later batch, so batching never changes the row.
+        /// </summary>
         public void Add(long id, ReadOnlySpan<CleanState> states, long? watermark)
         {
             var newest = states[^1];
             CleanState? positioned = null;
             for (var i = states.Length - 1; i >= 0 && states[i].LastContact > (watermark ?? long.MinValue); i--)
             {
-                if (states[i].HasPosition && (positioned is null || states[i].PositionTime > positioned.Value.PositionTime))
+                if (states[i].HasPosition && (positioned is null || states[i].PositionTime >= positioned.Value.PositionTime))
                 {
                     positioned = states[i];
                 }

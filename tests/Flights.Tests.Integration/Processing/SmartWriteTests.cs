@@ -118,6 +118,28 @@ public sealed class SmartWriteTests
     }
 
     [Fact]
+    public async Task Two_reports_of_one_position_time_keep_the_first_whether_batched_together_or_apart()
+    {
+        // OpenSky's position time has whole seconds: two states can carry the same position time with different
+        // coordinates. The live row keeps the first one in both cases, so the rows never depend on batching.
+        await using var togetherDb = await TestPostgres.CreateDatabaseAsync();
+        await using var apartDb = await TestPostgres.CreateDatabaseAsync();
+        var first = Vector("abc123", 0, lat: 50.0);
+        var second = Vector("abc123", 0.5, lat: 50.1) with { TimePosition = first.TimePosition };
+        var together = TestPipeline.For(togetherDb);
+        var apart = TestPipeline.For(apartDb);
+
+        await together.ProcessAsync(Message(first), Message(second));
+        await apart.ProcessAsync(Message(first));
+        await apart.ProcessAsync(Message(second));
+
+        var live = await together.LiveAsync("abc123");
+        Assert.Equal(50.0, live!.Latitude);
+        Assert.Equal(Time(0.5), live.LastContact);
+        Assert.Equal(await together.DumpAsync(), await apart.DumpAsync());
+    }
+
+    [Fact]
     public async Task A_state_25_minutes_after_the_last_signal_ends_the_session_as_signal_lost_and_opens_a_new_one()
     {
         await using var db = await TestPostgres.CreateDatabaseAsync();
