@@ -94,7 +94,7 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
         while (true)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var ending = new SessionRows.ColumnSet();
+            var ending = new List<FlightSession>();
             var chunk = new List<ClosedSession>();
             int locked;
             await using (var command = new NpgsqlCommand(LockCandidates, connection, transaction))
@@ -137,12 +137,9 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
 
             if (ending.Count > 0)
             {
-                var batch = new NpgsqlBatch(connection, transaction);
-                await using (batch)
-                {
-                    batch.BatchCommands.Add(ending.ToUpdateCommand());
-                    await batch.ExecuteNonQueryAsync(cancellationToken);
-                }
+                await SessionRows.StageAsync(connection, transaction, ending, cancellationToken);
+                await using var update = new NpgsqlCommand(SessionRows.UpdateFromStage, connection, transaction);
+                await update.ExecuteNonQueryAsync(cancellationToken);
             }
 
             int removed;

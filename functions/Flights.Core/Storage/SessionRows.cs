@@ -1,5 +1,6 @@
 using Flights.Core.Sessions;
 using Npgsql;
+using NpgsqlTypes;
 using static Flights.Core.Storage.SmartWriter;
 using static Flights.Core.UnixTime;
 
@@ -18,7 +19,26 @@ internal static class SessionRows
         s.max_altitude_m, s.ground_since, s.ground_point::text
         """;
 
-    internal const string UpdateSessions = """
+    // Changed sessions reach the server by binary COPY into a temporary table rather than as array parameters:
+    // unnest over 16 arrays materialises each of them first (EXPLAIN ANALYZE: the update of 12,000 sessions from
+    // a staged table took 45-54 ms, from unnest 96-147 ms). The table lives until the end of the transaction.
+    private const string CreateStage = """
+        create temp table session_stage (
+            id bigint, aircraft_id bigint, callsign text, started_at timestamptz, start_reason text,
+            last_signal_at timestamptz, last_point_at timestamptz, last_point_lat float8, last_point_lon float8,
+            point_count int, state_count int, max_gap_s int, distance_km float8, max_altitude_m float8,
+            ground_since timestamptz, ground_point text, ended_at timestamptz, end_reason text, new_points text
+        ) on commit drop
+        """;
+
+    private const string CopyStage = """
+        copy session_stage (id, aircraft_id, callsign, started_at, start_reason, last_signal_at, last_point_at,
+            last_point_lat, last_point_lon, point_count, state_count, max_gap_s, distance_km, max_altitude_m,
+            ground_since, ground_point, ended_at, end_reason, new_points) from stdin (format binary)
+        """;
+
+    /// <summary>Applies the staged sessions that exist (id not null); route points are appended.</summary>
+    internal const string UpdateFromStage = """
         update flight_sessions s
         set callsign = u.callsign, last_signal_at = u.last_signal_at, last_point_at = u.last_point_at,
             last_point_lat = u.last_point_lat, last_point_lon = u.last_point_lon, point_count = u.point_count,
@@ -26,30 +46,68 @@ internal static class SessionRows
             max_altitude_m = u.max_altitude_m, ground_since = u.ground_since, ground_point = u.ground_point::jsonb,
             ended_at = u.ended_at, end_reason = u.end_reason,
             route = case when u.new_points is null then s.route else s.route || u.new_points::jsonb end
-        from unnest(@id::bigint[], @callsign::text[], @last_signal_at::timestamptz[], @last_point_at::timestamptz[],
-                    @last_point_lat::float8[], @last_point_lon::float8[], @point_count::int[], @state_count::int[],
-                    @max_gap_s::int[], @distance_km::float8[], @max_altitude_m::float8[], @ground_since::timestamptz[],
-                    @ground_point::text[], @ended_at::timestamptz[], @end_reason::text[], @new_points::text[])
-             as u(id, callsign, last_signal_at, last_point_at, last_point_lat, last_point_lon, point_count, state_count,
-                  max_gap_s, distance_km, max_altitude_m, ground_since, ground_point, ended_at, end_reason, new_points)
-        where s.session_id = u.id
+        from session_stage u
+        where u.id is not null and s.session_id = u.id
         """;
 
-    internal const string InsertSessions = """
+    /// <summary>Inserts the staged sessions that are new (id null).</summary>
+    internal const string InsertFromStage = """
         insert into flight_sessions (aircraft_id, callsign, started_at, start_reason, last_signal_at, last_point_at,
             last_point_lat, last_point_lon, point_count, state_count, max_gap_s, distance_km, max_altitude_m,
             ground_since, ground_point, ended_at, end_reason, route)
         select aircraft_id, callsign, started_at, start_reason, last_signal_at, last_point_at, last_point_lat, last_point_lon,
                point_count, state_count, max_gap_s, distance_km, max_altitude_m, ground_since, ground_point::jsonb,
                ended_at, end_reason, coalesce(new_points::jsonb, '[]'::jsonb)
-        from unnest(@aircraft_id::bigint[], @callsign::text[], @started_at::timestamptz[], @start_reason::text[],
-                    @last_signal_at::timestamptz[], @last_point_at::timestamptz[], @last_point_lat::float8[], @last_point_lon::float8[],
-                    @point_count::int[], @state_count::int[], @max_gap_s::int[], @distance_km::float8[], @max_altitude_m::float8[],
-                    @ground_since::timestamptz[], @ground_point::text[], @ended_at::timestamptz[], @end_reason::text[], @new_points::text[])
-             as n(aircraft_id, callsign, started_at, start_reason, last_signal_at, last_point_at, last_point_lat, last_point_lon,
-                  point_count, state_count, max_gap_s, distance_km, max_altitude_m, ground_since, ground_point, ended_at, end_reason, new_points)
+        from session_stage
+        where id is null
         order by aircraft_id, started_at
         """;
+
+    /// <summary>
+    /// Copies the sessions into <c>session_stage</c>, a temporary table dropped at commit; <see cref="UpdateFromStage"/>
+    /// and <see cref="InsertFromStage"/> then apply them. Must run inside a transaction.
+    /// </summary>
+    internal static async Task StageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<FlightSession> sessions, CancellationToken cancellationToken)
+    {
+        await using (var create = new NpgsqlCommand(CreateStage, connection, transaction))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var copy = await connection.BeginBinaryImportAsync(CopyStage, cancellationToken);
+        foreach (var s in sessions)
+        {
+            await copy.StartRowAsync(cancellationToken);
+            await WriteAsync(copy, s.SessionId, NpgsqlDbType.Bigint, cancellationToken);
+            await copy.WriteAsync(s.AircraftId, NpgsqlDbType.Bigint, cancellationToken);
+            await WriteAsync(copy, s.Callsign, cancellationToken);
+            await copy.WriteAsync(ToUtc(s.StartedAt), NpgsqlDbType.TimestampTz, cancellationToken);
+            await copy.WriteAsync(s.StartReason, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(ToUtc(s.LastSignalAt), NpgsqlDbType.TimestampTz, cancellationToken);
+            await WriteAsync(copy, ToUtc(s.LastPointAt), NpgsqlDbType.TimestampTz, cancellationToken);
+            await WriteAsync(copy, s.LastPointLatitude, NpgsqlDbType.Double, cancellationToken);
+            await WriteAsync(copy, s.LastPointLongitude, NpgsqlDbType.Double, cancellationToken);
+            await copy.WriteAsync(s.PointCount, NpgsqlDbType.Integer, cancellationToken);
+            await copy.WriteAsync(s.StateCount, NpgsqlDbType.Integer, cancellationToken);
+            await copy.WriteAsync(s.MaxGapSeconds, NpgsqlDbType.Integer, cancellationToken);
+            await copy.WriteAsync(Math.Round(s.DistanceKm, 3), NpgsqlDbType.Double, cancellationToken);
+            await WriteAsync(copy, s.MaxAltitudeM, NpgsqlDbType.Double, cancellationToken);
+            await WriteAsync(copy, ToUtc(s.GroundSince), NpgsqlDbType.TimestampTz, cancellationToken);
+            await WriteAsync(copy, s.GroundPoint is null ? null : RoutePoint.ToJsonArray([s.GroundPoint])[1..^1], cancellationToken);
+            await WriteAsync(copy, ToUtc(s.EndedAt), NpgsqlDbType.TimestampTz, cancellationToken);
+            await WriteAsync(copy, s.EndReason, cancellationToken);
+            await WriteAsync(copy, s.NewPoints.Count == 0 ? null : RoutePoint.ToJsonArray(s.NewPoints), cancellationToken);
+        }
+
+        await copy.CompleteAsync(cancellationToken);
+    }
+
+    private static Task WriteAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
+        where T : struct =>
+        value is { } v ? copy.WriteAsync(v, type, cancellationToken) : copy.WriteNullAsync(cancellationToken);
+
+    private static Task WriteAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken cancellationToken) =>
+        value is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);
 
     /// <summary>Reads the <see cref="Columns"/> starting at <paramref name="offset"/>.</summary>
     internal static FlightSession Read(NpgsqlDataReader reader, int offset) => new()
@@ -71,89 +129,4 @@ internal static class SessionRows
         GroundSince = NullableTime(reader, offset + 14),
         GroundPoint = reader.IsDBNull(offset + 15) ? null : RoutePoint.FromJson(reader.GetString(offset + 15)),
     };
-
-    internal sealed class ColumnSet
-    {
-        private readonly List<long> id = [];
-        private readonly List<long> aircraftId = [];
-        private readonly List<string?> callsign = [];
-        private readonly List<DateTime> startedAt = [];
-        private readonly List<string> startReason = [];
-        private readonly List<DateTime> lastSignalAt = [];
-        private readonly List<DateTime?> lastPointAt = [];
-        private readonly List<double?> lastPointLat = [];
-        private readonly List<double?> lastPointLon = [];
-        private readonly List<int> pointCount = [];
-        private readonly List<int> stateCount = [];
-        private readonly List<int> maxGap = [];
-        private readonly List<double> distance = [];
-        private readonly List<double?> maxAltitude = [];
-        private readonly List<DateTime?> groundSince = [];
-        private readonly List<string?> groundPoint = [];
-        private readonly List<DateTime?> endedAt = [];
-        private readonly List<string?> endReason = [];
-        private readonly List<string?> newPoints = [];
-
-        public int Count => lastSignalAt.Count;
-
-        public void Add(FlightSession s)
-        {
-            id.Add(s.SessionId ?? 0);
-            aircraftId.Add(s.AircraftId);
-            callsign.Add(s.Callsign);
-            startedAt.Add(ToUtc(s.StartedAt));
-            startReason.Add(s.StartReason);
-            lastSignalAt.Add(ToUtc(s.LastSignalAt));
-            lastPointAt.Add(ToUtc(s.LastPointAt));
-            lastPointLat.Add(s.LastPointLatitude);
-            lastPointLon.Add(s.LastPointLongitude);
-            pointCount.Add(s.PointCount);
-            stateCount.Add(s.StateCount);
-            maxGap.Add(s.MaxGapSeconds);
-            distance.Add(Math.Round(s.DistanceKm, 3));
-            maxAltitude.Add(s.MaxAltitudeM);
-            groundSince.Add(ToUtc(s.GroundSince));
-            groundPoint.Add(s.GroundPoint is null ? null : RoutePoint.ToJsonArray([s.GroundPoint])[1..^1]);
-            endedAt.Add(ToUtc(s.EndedAt));
-            endReason.Add(s.EndReason);
-            newPoints.Add(s.NewPoints.Count == 0 ? null : RoutePoint.ToJsonArray(s.NewPoints));
-        }
-
-        public NpgsqlBatchCommand ToUpdateCommand()
-        {
-            var command = new NpgsqlBatchCommand(UpdateSessions);
-            command.Parameters.Add(new NpgsqlParameter<long[]>("id", id.ToArray()));
-            AddCommon(command);
-            return command;
-        }
-
-        public NpgsqlBatchCommand ToInsertCommand()
-        {
-            var command = new NpgsqlBatchCommand(InsertSessions);
-            command.Parameters.Add(new NpgsqlParameter<long[]>("aircraft_id", aircraftId.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<DateTime[]>("started_at", startedAt.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<string[]>("start_reason", startReason.ToArray()));
-            AddCommon(command);
-            return command;
-        }
-
-        private void AddCommon(NpgsqlBatchCommand command)
-        {
-            command.Parameters.Add(new NpgsqlParameter<string?[]>("callsign", callsign.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<DateTime[]>("last_signal_at", lastSignalAt.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<DateTime?[]>("last_point_at", lastPointAt.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<double?[]>("last_point_lat", lastPointLat.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<double?[]>("last_point_lon", lastPointLon.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<int[]>("point_count", pointCount.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<int[]>("state_count", stateCount.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<int[]>("max_gap_s", maxGap.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<double[]>("distance_km", distance.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<double?[]>("max_altitude_m", maxAltitude.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<DateTime?[]>("ground_since", groundSince.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<string?[]>("ground_point", groundPoint.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<DateTime?[]>("ended_at", endedAt.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<string?[]>("end_reason", endReason.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<string?[]>("new_points", newPoints.ToArray()));
-        }
-    }
 }

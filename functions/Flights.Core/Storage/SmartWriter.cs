@@ -175,12 +175,16 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules)
         }
 
         await logicAWrite;
+        if (sessions.Changed.Count > 0)
+        {
+            await SessionRows.StageAsync(connection, transaction, sessions.Changed, cancellationToken);
+        }
 
         var batch = new NpgsqlBatch(connection, transaction);
         await using (batch)
         {
-            AddIfAny(batch, sessions.Updates.Count, sessions.Updates.ToUpdateCommand);
-            AddIfAny(batch, sessions.Inserts.Count, sessions.Inserts.ToInsertCommand);
+            AddIfAny(batch, sessions.Changed.Count - sessions.Opened, () => new NpgsqlBatchCommand(SessionRows.UpdateFromStage));
+            AddIfAny(batch, sessions.Opened, () => new NpgsqlBatchCommand(SessionRows.InsertFromStage));
             var clock = new NpgsqlBatchCommand(AdvanceClock);
             clock.Parameters.Add(new NpgsqlParameter<DateTime>("clock", ToUtc(maxSnapshot)));
             batch.BatchCommands.Add(clock);
@@ -227,14 +231,10 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules)
                 }
 
                 changes.PointsAppended += session.NewPoints.Count;
+                changes.Changed.Add(session);
                 if (session.SessionId is null)
                 {
                     changes.Opened++;
-                    changes.Inserts.Add(session);
-                }
-                else
-                {
-                    changes.Updates.Add(session);
                 }
 
                 if (session.EndReason == SessionReasons.SignalLost)
@@ -401,9 +401,8 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules)
 
     private sealed class SessionChanges
     {
-        public SessionRows.ColumnSet Updates { get; } = new();
-
-        public SessionRows.ColumnSet Inserts { get; } = new();
+        /// <summary>Sessions to write: existing ones (with an id) to update, new ones to insert.</summary>
+        public List<FlightSession> Changed { get; } = [];
 
         public int AppliedStates { get; set; }
 
