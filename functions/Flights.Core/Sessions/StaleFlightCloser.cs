@@ -94,7 +94,7 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
         while (true)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var ending = new List<FlightSession>();
+            var ending = new List<SessionRows.StagedSession>();
             var chunk = new List<ClosedSession>();
             int locked;
             await using (var command = new NpgsqlCommand(LockCandidates, connection, transaction))
@@ -123,7 +123,7 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
                         continue;
                     }
 
-                    ending.Add(session);
+                    ending.Add(new SessionRows.StagedSession(session));
                     chunk.Add(new ClosedSession(session.SessionId!.Value, hex, session.Callsign, DateTimeOffset.FromUnixTimeSeconds(session.EndedAt!.Value), session.EndReason!));
                 }
             }

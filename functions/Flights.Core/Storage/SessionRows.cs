@@ -67,7 +67,7 @@ internal static class SessionRows
     /// Copies the sessions into <c>session_stage</c>, a temporary table dropped at commit; <see cref="UpdateFromStage"/>
     /// and <see cref="InsertFromStage"/> then apply them. Must run inside a transaction.
     /// </summary>
-    internal static async Task StageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<FlightSession> sessions, CancellationToken cancellationToken)
+    internal static async Task StageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StagedSession> sessions, CancellationToken cancellationToken)
     {
         await using (var create = new NpgsqlCommand(CreateStage, connection, transaction))
         {
@@ -75,39 +75,15 @@ internal static class SessionRows
         }
 
         await using var copy = await connection.BeginBinaryImportAsync(CopyStage, cancellationToken);
-        foreach (var s in sessions)
+        foreach (var session in sessions)
         {
-            await copy.StartRowAsync(cancellationToken);
-            await WriteAsync(copy, s.SessionId, NpgsqlDbType.Bigint, cancellationToken);
-            await copy.WriteAsync(s.AircraftId, NpgsqlDbType.Bigint, cancellationToken);
-            await WriteAsync(copy, s.Callsign, cancellationToken);
-            await copy.WriteAsync(ToUtc(s.StartedAt), NpgsqlDbType.TimestampTz, cancellationToken);
-            await copy.WriteAsync(s.StartReason, NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(ToUtc(s.LastSignalAt), NpgsqlDbType.TimestampTz, cancellationToken);
-            await WriteAsync(copy, ToUtc(s.LastPointAt), NpgsqlDbType.TimestampTz, cancellationToken);
-            await WriteAsync(copy, s.LastPointLatitude, NpgsqlDbType.Double, cancellationToken);
-            await WriteAsync(copy, s.LastPointLongitude, NpgsqlDbType.Double, cancellationToken);
-            await copy.WriteAsync(s.PointCount, NpgsqlDbType.Integer, cancellationToken);
-            await copy.WriteAsync(s.StateCount, NpgsqlDbType.Integer, cancellationToken);
-            await copy.WriteAsync(s.MaxGapSeconds, NpgsqlDbType.Integer, cancellationToken);
-            await copy.WriteAsync(Math.Round(s.DistanceKm, 3), NpgsqlDbType.Double, cancellationToken);
-            await WriteAsync(copy, s.MaxAltitudeM, NpgsqlDbType.Double, cancellationToken);
-            await WriteAsync(copy, ToUtc(s.GroundSince), NpgsqlDbType.TimestampTz, cancellationToken);
-            await WriteAsync(copy, s.GroundPoint is null ? null : RoutePoint.ToJsonArray([s.GroundPoint])[1..^1], cancellationToken);
-            await WriteAsync(copy, ToUtc(s.EndedAt), NpgsqlDbType.TimestampTz, cancellationToken);
-            await WriteAsync(copy, s.EndReason, cancellationToken);
-            await WriteAsync(copy, s.NewPoints.Count == 0 ? null : RoutePoint.ToJsonArray(s.NewPoints), cancellationToken);
+            // Synchronous writes fill Npgsql's buffer and send it when full; an await per value made the copy of
+            // 12,000 sessions (19 values each) several times slower.
+            session.WriteTo(copy);
         }
 
         await copy.CompleteAsync(cancellationToken);
     }
-
-    private static Task WriteAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
-        where T : struct =>
-        value is { } v ? copy.WriteAsync(v, type, cancellationToken) : copy.WriteNullAsync(cancellationToken);
-
-    private static Task WriteAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken cancellationToken) =>
-        value is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);
 
     /// <summary>Reads the <see cref="Columns"/> starting at <paramref name="offset"/>.</summary>
     internal static FlightSession Read(NpgsqlDataReader reader, int offset) => new()
@@ -129,4 +105,80 @@ internal static class SessionRows
         GroundSince = NullableTime(reader, offset + 14),
         GroundPoint = reader.IsDBNull(offset + 15) ? null : RoutePoint.FromJson(reader.GetString(offset + 15)),
     };
+
+    /// <summary>
+    /// One session as staged: its values converted and its new route points already JSON, so the smart write
+    /// prepares the rows while the server applies Logic A.
+    /// </summary>
+    internal sealed class StagedSession(FlightSession session)
+    {
+        private readonly long? id = session.SessionId;
+        private readonly long aircraftId = session.AircraftId;
+        private readonly string? callsign = session.Callsign;
+        private readonly DateTime startedAt = ToUtc(session.StartedAt);
+        private readonly string startReason = session.StartReason;
+        private readonly DateTime lastSignalAt = ToUtc(session.LastSignalAt);
+        private readonly DateTime? lastPointAt = ToUtc(session.LastPointAt);
+        private readonly double? lastPointLatitude = session.LastPointLatitude;
+        private readonly double? lastPointLongitude = session.LastPointLongitude;
+        private readonly int pointCount = session.PointCount;
+        private readonly int stateCount = session.StateCount;
+        private readonly int maxGapSeconds = session.MaxGapSeconds;
+        private readonly double distanceKm = Math.Round(session.DistanceKm, 3);
+        private readonly double? maxAltitudeM = session.MaxAltitudeM;
+        private readonly DateTime? groundSince = ToUtc(session.GroundSince);
+        private readonly string? groundPoint = session.GroundPoint is null ? null : RoutePoint.ToJsonArray([session.GroundPoint])[1..^1];
+        private readonly DateTime? endedAt = ToUtc(session.EndedAt);
+        private readonly string? endReason = session.EndReason;
+        private readonly string? newPoints = session.NewPoints.Count == 0 ? null : RoutePoint.ToJsonArray(session.NewPoints);
+
+        public void WriteTo(NpgsqlBinaryImporter copy)
+        {
+            copy.StartRow();
+            Write(copy, id, NpgsqlDbType.Bigint);
+            copy.Write(aircraftId, NpgsqlDbType.Bigint);
+            Write(copy, callsign);
+            copy.Write(startedAt, NpgsqlDbType.TimestampTz);
+            copy.Write(startReason, NpgsqlDbType.Text);
+            copy.Write(lastSignalAt, NpgsqlDbType.TimestampTz);
+            Write(copy, lastPointAt, NpgsqlDbType.TimestampTz);
+            Write(copy, lastPointLatitude, NpgsqlDbType.Double);
+            Write(copy, lastPointLongitude, NpgsqlDbType.Double);
+            copy.Write(pointCount, NpgsqlDbType.Integer);
+            copy.Write(stateCount, NpgsqlDbType.Integer);
+            copy.Write(maxGapSeconds, NpgsqlDbType.Integer);
+            copy.Write(distanceKm, NpgsqlDbType.Double);
+            Write(copy, maxAltitudeM, NpgsqlDbType.Double);
+            Write(copy, groundSince, NpgsqlDbType.TimestampTz);
+            Write(copy, groundPoint);
+            Write(copy, endedAt, NpgsqlDbType.TimestampTz);
+            Write(copy, endReason);
+            Write(copy, newPoints);
+        }
+
+        private static void Write<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)
+            where T : struct
+        {
+            if (value is { } v)
+            {
+                copy.Write(v, type);
+            }
+            else
+            {
+                copy.WriteNull();
+            }
+        }
+
+        private static void Write(NpgsqlBinaryImporter copy, string? value)
+        {
+            if (value is null)
+            {
+                copy.WriteNull();
+            }
+            else
+            {
+                copy.Write(value, NpgsqlDbType.Text);
+            }
+        }
+    }
 }

@@ -231,7 +231,7 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules)
                 }
 
                 changes.PointsAppended += session.NewPoints.Count;
-                changes.Changed.Add(session);
+                changes.Changed.Add(new SessionRows.StagedSession(session));
                 if (session.SessionId is null)
                 {
                     changes.Opened++;
@@ -402,7 +402,7 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules)
     private sealed class SessionChanges
     {
         /// <summary>Sessions to write: existing ones (with an id) to update, new ones to insert.</summary>
-        public List<FlightSession> Changed { get; } = [];
+        public List<SessionRows.StagedSession> Changed { get; } = [];
 
         public int AppliedStates { get; set; }
 
