@@ -12,8 +12,9 @@ public sealed record WriteResult(int Aircraft, int StatesApplied, int StatesIgno
 /// <summary>
 /// The smart write: applies a batch of clean states to <c>dim_aircrafts</c>, <c>live_status</c> and
 /// <c>flight_sessions</c> in one transaction and a handful of round trips (array parameters with
-/// <c>unnest</c>), never one statement per state. Aircraft rows are locked in transponder order, which
-/// serialises concurrent batches for the same aircraft and the closer without deadlocks.
+/// <c>unnest</c> for Logic A, binary COPY into a temporary table for the sessions), never one statement per
+/// state. Aircraft rows are locked in transponder order, which serialises concurrent batches for the same
+/// aircraft and the closer without deadlocks.
 /// </summary>
 public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules)
 {
