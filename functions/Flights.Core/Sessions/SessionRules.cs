@@ -9,7 +9,15 @@ namespace Flights.Core.Sessions;
 /// <param name="LiveOnGround">On-ground flag of its live row, if it has one.</param>
 /// <param name="LiveLastContact">Time of its live row's state.</param>
 /// <param name="LivePosition">Position of its live row, if any.</param>
-public sealed record AircraftHistory(long AircraftId, long? Watermark, FlightSession? OpenSession, bool? LiveOnGround, long? LiveLastContact, RoutePoint? LivePosition);
+public sealed record AircraftHistory(long AircraftId, long? Watermark, FlightSession? OpenSession, bool? LiveOnGround, long? LiveLastContact, RoutePoint? LivePosition)
+{
+    /// <summary>
+    /// Whether a state of this time is newer than everything applied before the batch. The session rules start
+    /// from the same test (<see cref="SessionRules.Apply"/>), so the live and aircraft writes, which the writer
+    /// decides before the rules run, count the same states as new.
+    /// </summary>
+    public bool IsNew(long lastContact) => lastContact > (Watermark ?? long.MinValue);
+}
 
 /// <summary>The rules' verdict for one aircraft in one batch.</summary>
 /// <param name="Sessions">Every session the batch touched, in time order (an ended one before the one that replaced it).</param>

@@ -144,7 +144,7 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules)
             var (history, firstSeen) = histories[hex];
             var aircraftStates = CollectionsMarshal.AsSpan(byAircraft[hex]);
             var newest = aircraftStates[^1];
-            var hasNewStates = newest.LastContact > (history.Watermark ?? long.MinValue);
+            var hasNewStates = history.IsNew(newest.LastContact);
             var oldest = aircraftStates[0].LastContact;
             if (hasNewStates || oldest < firstSeen)
             {
@@ -153,7 +153,7 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules)
 
             if (hasNewStates)
             {
-                (history.LiveLastContact is null ? liveInserts : liveUpdates).Add(history.AircraftId, aircraftStates, history.Watermark);
+                (history.LiveLastContact is null ? liveInserts : liveUpdates).Add(history, aircraftStates);
             }
         }
 
@@ -441,11 +441,11 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules)
         /// same position time (whole seconds: two reports within one second differ) the first is kept, as
         /// <see cref="UpdateLive"/> keeps the stored one against a later batch, so batching never changes the row.
         /// </summary>
-        public void Add(long id, ReadOnlySpan<CleanState> states, long? watermark)
+        public void Add(AircraftHistory history, ReadOnlySpan<CleanState> states)
         {
             var newest = states[^1];
             CleanState? positioned = null;
-            for (var i = states.Length - 1; i >= 0 && states[i].LastContact > (watermark ?? long.MinValue); i--)
+            for (var i = states.Length - 1; i >= 0 && history.IsNew(states[i].LastContact); i--)
             {
                 if (states[i].HasPosition && (positioned is null || states[i].PositionTime >= positioned.Value.PositionTime))
                 {
@@ -453,7 +453,7 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules)
                 }
             }
 
-            aircraftId.Add(id);
+            aircraftId.Add(history.AircraftId);
             callsign.Add(newest.Callsign);
             lastContact.Add(ToUtc(newest.LastContact));
             positionTime.Add(ToUtc(positioned?.PositionTime));
