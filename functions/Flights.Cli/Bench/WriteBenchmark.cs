@@ -35,15 +35,22 @@ public static class WriteBenchmark
         where excluded.last_contact > live_status.last_contact
         """;
 
-    public static async Task<int> RunAsync(string connectionString, int aircraft, int batches, int stepSeconds, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string connectionString, int aircraft, int batches, int stepSeconds, int historyFlights, TextWriter output, CancellationToken cancellationToken)
     {
         var messages = Enumerable.Range(0, batches).Select(b => BuildBatch(aircraft, b, stepSeconds)).ToArray();
-        await output.WriteLineAsync($"bench write: {batches} batches x {aircraft:N0} distinct aircraft, time step {stepSeconds} s (route point interval 300 s)");
+        await output.WriteLineAsync($"bench write: {batches} batches x {aircraft:N0} distinct aircraft, time step {stepSeconds} s (route point interval 300 s), {historyFlights:N0} ended flights before the run");
 
         var batchMs = new List<double>();
         double smartSeconds;
         await using (var schema = await BenchSchema.CreateAsync(connectionString, cancellationToken))
         {
+            if (historyFlights > 0)
+            {
+                var watch = Stopwatch.StartNew();
+                await schema.CreateHistoryAsync(historyFlights, cancellationToken);
+                await output.WriteLineAsync($"  history of {historyFlights:N0} ended flights written in {watch.Elapsed.TotalSeconds:0.0} s");
+            }
+
             var options = new SessionOptions();
             var processor = new StateBatchProcessor(new SmartWriter(schema.DataSource, new SessionRules(options)), new NoDeadLetters(), Options.Create(options), new PipelineMetrics(), NullLogger<StateBatchProcessor>.Instance);
             var total = Stopwatch.StartNew();
@@ -56,8 +63,9 @@ public static class WriteBenchmark
             }
 
             smartSeconds = total.Elapsed.TotalSeconds;
-            var routePoints = await schema.ScalarAsync("select sum(point_count) from flight_sessions");
-            await output.WriteLineAsync($"  sessions hold {routePoints:N0} route points");
+            var routePoints = await schema.ScalarAsync("select coalesce(sum(point_count), 0) from flight_sessions where started_at >= to_timestamp(1767268800)");
+            var endedFlights = await schema.ScalarAsync("select count(*) from flight_sessions where ended_at is not null");
+            await output.WriteLineAsync($"  sessions of this run hold {routePoints:N0} route points; the warehouse holds {endedFlights:N0} ended flights");
         }
 
         double baselineSeconds;
@@ -101,6 +109,7 @@ public static class WriteBenchmark
             aircraft,
             batches,
             step_seconds = stepSeconds,
+            history_flights = historyFlights,
         };
         await output.WriteLineAsync(JsonSerializer.Serialize(figures));
         return 0;
@@ -108,7 +117,7 @@ public static class WriteBenchmark
 
     private static IncomingMessage[] BuildBatch(int aircraft, int batch, int stepSeconds)
     {
-        const long Start = 1_767_268_800;
+        const long Start = 1_767_268_800; // 2026-01-01; the history ends before it
         var time = Start + (long)batch * stepSeconds;
         var messages = new IncomingMessage[aircraft];
         for (var i = 0; i < aircraft; i++)
@@ -173,6 +182,32 @@ public static class WriteBenchmark
                 returning transponder_hex, aircraft_id
                 """, new { n = aircraft }, cancellationToken: cancellationToken));
             return rows.ToDictionary(r => r.Hex, r => r.Id);
+        }
+
+        // Ended flights of aircraft the batches never carry (four flights each, 12 route points, inline like
+        // most real routes), then ANALYZE as autovacuum would: the write's plans must not scan this history.
+        public async Task CreateHistoryAsync(int flights, CancellationToken cancellationToken)
+        {
+            await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition("""
+                insert into dim_aircrafts (transponder_hex, first_seen, last_seen)
+                select to_hex(2097152 + i), timestamptz '2025-11-01Z', timestamptz '2025-12-01Z'
+                from generate_series(0, (@flights + 3) / 4 - 1) i;
+
+                insert into flight_sessions (aircraft_id, callsign, started_at, start_reason, last_signal_at, ended_at, end_reason,
+                    last_point_at, last_point_lat, last_point_lon, point_count, state_count, route)
+                select d.aircraft_id, 'HIST' || f, t.start, 'first_seen_airborne', t.start + interval '55 minutes',
+                       t.start + interval '55 minutes', 'signal_lost', t.start + interval '55 minutes', 50, 8, 12, 360,
+                       (select jsonb_agg(jsonb_build_object('t', to_char((t.start + p * interval '5 minutes') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'lat', 50 + p * 0.1, 'lon', 8 + p * 0.1,
+                               'alt_m', 10000, 'speed_kmh', 830.5, 'heading', 91.25, 'vrate_ms', 0, 'on_ground', false))
+                        from generate_series(0, 11) p)
+                from dim_aircrafts d
+                cross join generate_series(0, 3) f
+                cross join lateral (select timestamptz '2025-11-01Z' + (d.aircraft_id % 1000 + f * 1000) * interval '10 minutes' as start) t
+                limit @flights;
+
+                analyze dim_aircrafts, flight_sessions;
+                """, new { flights }, commandTimeout: 0, cancellationToken: cancellationToken));
         }
 
         public async ValueTask DisposeAsync()

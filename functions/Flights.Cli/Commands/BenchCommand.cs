@@ -13,12 +13,13 @@ public static class BenchCommand
         var aircraft = new Option<int>("--aircraft") { Description = "Distinct aircraft per batch", DefaultValueFactory = _ => 12_000 };
         var batches = new Option<int>("--batches") { Description = "Consecutive batches", DefaultValueFactory = _ => 20 };
         var step = new Option<int>("--step-seconds") { Description = "Time between batches (300 appends a route point every batch)", DefaultValueFactory = _ => 300 };
-        var write = new Command("write", "Smart write vs a per-row baseline against the configured PostgreSQL (a scratch schema, dropped after)") { aircraft, batches, step };
+        var history = new Option<int>("--history") { Description = "Ended flights (of other aircraft, 12 route points each) in the warehouse before the run, as after weeks of operation", DefaultValueFactory = _ => 0 };
+        var write = new Command("write", "Smart write vs a per-row baseline against the configured PostgreSQL (a scratch schema, dropped after)") { aircraft, batches, step, history };
         write.SetAction(async (parseResult, cancellationToken) =>
         {
             await using var host = await CliHost.CreateAsync(new CliHostOptions(parseResult.GetValue(FlightsCommandLine.Verbose), StartLocalPostgres: true), output, cancellationToken);
             var connectionString = host.Configuration.GetConnectionString("Flights")!;
-            return await WriteBenchmark.RunAsync(connectionString, parseResult.GetValue(aircraft), parseResult.GetValue(batches), parseResult.GetValue(step), output, cancellationToken);
+            return await WriteBenchmark.RunAsync(connectionString, parseResult.GetValue(aircraft), parseResult.GetValue(batches), parseResult.GetValue(step), parseResult.GetValue(history), output, cancellationToken);
         });
 
         var snapshot = new Option<string>("--snapshot") { Description = "A recorded global /states/all response (.json or .json.gz)", DefaultValueFactory = _ => "../shared/data/opensky/global-20251228.json.gz" };

@@ -36,6 +36,9 @@ public static class TestPostgres
         return database;
     }
 
+    /// <summary>The server's connection string (no schema), for code that makes its own schemas.</summary>
+    public static string ServerConnection => ServerConnectionString.Value;
+
     /// <summary>A data source for the server itself (no schema), for admin statements.</summary>
     public static NpgsqlDataSource Admin() => NpgsqlDataSource.Create(ServerConnectionString.Value);
 
