@@ -35,6 +35,9 @@ public static class WriteBenchmark
         where excluded.last_contact > live_status.last_contact
         """;
 
+    // The first batch's time, 2026-01-01; the history (--history) ends before it.
+    private const long RunStart = 1_767_268_800;
+
     public static async Task<int> RunAsync(string connectionString, int aircraft, int batches, int stepSeconds, int historyFlights, TextWriter output, CancellationToken cancellationToken)
     {
         var messages = Enumerable.Range(0, batches).Select(b => BuildBatch(aircraft, b, stepSeconds)).ToArray();
@@ -63,7 +66,7 @@ public static class WriteBenchmark
             }
 
             smartSeconds = total.Elapsed.TotalSeconds;
-            var routePoints = await schema.ScalarAsync("select coalesce(sum(point_count), 0) from flight_sessions where started_at >= to_timestamp(1767268800)");
+            var routePoints = await schema.ScalarAsync($"select coalesce(sum(point_count), 0) from flight_sessions where started_at >= to_timestamp({RunStart})");
             var endedFlights = await schema.ScalarAsync("select count(*) from flight_sessions where ended_at is not null");
             await output.WriteLineAsync($"  sessions of this run hold {routePoints:N0} route points; the warehouse holds {endedFlights:N0} ended flights");
         }
@@ -117,8 +120,7 @@ public static class WriteBenchmark
 
     private static IncomingMessage[] BuildBatch(int aircraft, int batch, int stepSeconds)
     {
-        const long Start = 1_767_268_800; // 2026-01-01; the history ends before it
-        var time = Start + (long)batch * stepSeconds;
+        var time = RunStart + (long)batch * stepSeconds;
         var messages = new IncomingMessage[aircraft];
         for (var i = 0; i < aircraft; i++)
         {
