@@ -198,7 +198,7 @@ cmd_test() {
   dotnet test "$ROOT/Functions.sln" -c Release --no-build -nologo $standin \
     --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@" || status=$?
   # The offline manifest checks, before the closing "tests: N passed, N failed" line.
-  run_checks || status=1
+  run_checks "$standin" || status=1
   summarize_trx "$results" || status=1
   return "$status"
 }
@@ -235,9 +235,10 @@ cmd_local() {
 # Offline checks (tests/manifests): run by `check` and at the end of `test`
 # ---------------------------------------------------------------------------------------------
 
-# Runs tests/manifests/check.mjs; expects functions.metadata to be built (cmd_test has just built it).
+# Runs tests/manifests/check.mjs, then replays the Dockerfile's build stages (dockerfile-replay.mjs);
+# expects functions.metadata to be built (cmd_test has just built it). $1: the Kafka stand-in flag or "".
 run_checks() {
-  local dir="$ROOT/tests/manifests"
+  local standin="${1:-}" dir="$ROOT/tests/manifests" status=0
   command -v node >/dev/null 2>&1 || { echo "FAIL manifest checks: Node.js 20+ is not installed"; return 1; }
   command -v npm >/dev/null 2>&1 || { echo "FAIL manifest checks: npm is not installed"; return 1; }
   if ! command -v shellcheck >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
@@ -251,7 +252,12 @@ run_checks() {
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) || { echo "FAIL manifest checks: npm ci failed"; return 1; }
   fi
   say "Running the offline manifest checks ..."
-  node "$dir/check.mjs"
+  node "$dir/check.mjs" || status=1
+  say "Replaying the Dockerfile's build stages with the local SDK (a few minutes) ..."
+  local use_standin=false
+  [ -z "$standin" ] || use_standin=true
+  FLIGHTS_KAFKA_STANDIN="$use_standin" node "$dir/dockerfile-replay.mjs" || status=1
+  return "$status"
 }
 
 cmd_check() {
@@ -261,7 +267,7 @@ cmd_check() {
   # shellcheck disable=SC2086 # $standin is empty or one flag
   dotnet build "$ROOT/functions/Flights.Functions/Flights.Functions.csproj" -c Release -nologo -v quiet $standin >&2 \
     || { echo "FAIL manifest checks: the Functions app does not build"; return 1; }
-  run_checks
+  run_checks "$standin"
 }
 
 # ---------------------------------------------------------------------------------------------
