@@ -43,8 +43,12 @@ const BASE_IMAGES = {
   // the SDK under /usr/share/dotnet (dotnet), PowerShell (pwsh); on top of the aspnet, runtime and
   // runtime-deps noble images (ubuntu:noble). No Node.js (dotnet/dotnet-docker#3909).
   "mcr.microsoft.com/dotnet/sdk:10.0-noble": { tools: [...DISTRO_TOOLS, "dotnet", "pwsh", "curl", "wget", "git"] },
+  // The moving 10.0 tags: the sdk and aspnet Dockerfiles of every Linux distribution under
+  // src/sdk/10.0/ and src/aspnet/10.0/ (noble, trixie-slim, ...) install the same tools.
+  "mcr.microsoft.com/dotnet/sdk:10.0": { tools: [...DISTRO_TOOLS, "dotnet", "pwsh", "curl", "wget", "git"] },
   // dotnet/dotnet-docker src/aspnet/10.0/noble/amd64/Dockerfile: the ASP.NET Core runtime (dotnet).
   "mcr.microsoft.com/dotnet/aspnet:10.0-noble": { tools: [...DISTRO_TOOLS, "dotnet"] },
+  "mcr.microsoft.com/dotnet/aspnet:10.0": { tools: [...DISTRO_TOOLS, "dotnet"] },
   // Azure/azure-functions-docker host/4/bookworm/amd64/dotnet/dotnet-isolated/dotnet-isolated.Dockerfile:
   // the Functions host in /azure-functions-host, started by the image's own entry point, and the .NET runtime.
   "mcr.microsoft.com/azure-functions/dotnet-isolated:4-dotnet-isolated10.0": { tools: [...DISTRO_TOOLS, "dotnet"] },
@@ -301,7 +305,10 @@ function run(ins, stage, problems, notes) {
   }
   // A build runs what the projects' Exec tasks name (npm ci in Flights.Dashboard, for one).
   for (const m of script.matchAll(/\bdotnet\s+(?:build|publish|pack|test)\s+(\S+)/g)) {
+    const seen = new Set();
     for (const [tool, project] of execTools(toHost(path.posix.resolve(stage.workdir, m[1])))) {
+      if (seen.has(`${tool} ${project}`)) continue;
+      seen.add(`${tool} ${project}`);
       if (!stage.tools.has(tool)) problems.push(`line ${ins.line}: dotnet ${m[0].split(/\s+/)[1]} ${m[1]} runs ${tool} (an Exec task in ${project}), which the stage does not install and its base image ${stage.image} does not document`);
     }
   }
