@@ -334,7 +334,7 @@ function run(ins, stage, problems, notes) {
     ...process.env, ...stage.env, PATH: bin, DOTNET_CLI_TELEMETRY_OPTOUT: "1", DOTNET_NOLOGO: "1",
     MSBUILDDISABLENODEREUSE: "1", DOTNET_CLI_USE_MSBUILD_SERVER: "0",
   };
-  const r = spawnSync("/bin/sh", ["-c", withStandIn(mapPaths(script))], { cwd, env, stdio: ["ignore", fd, fd] });
+  const r = spawnSync("/bin/sh", ["-c", withStandIn(mapPaths(script))], { cwd, env, stdio: ["ignore", fd, fd], timeout: 20 * 60 * 1000 });
   fs.closeSync(fd);
   const out = fs.readFileSync(log, "utf8");
   const skipped = out.split("\n").filter((l) => /Skipping project|MSB9008|NU1105/.test(l));
