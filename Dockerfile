@@ -11,17 +11,30 @@
 # The build stage restores the REAL Microsoft.Azure.Functions.Worker.Extensions.Kafka package: no
 # -p:KafkaExtensionStandIn here. An image built with the stand-in could not bind Kafka triggers.
 
-ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
+# The distribution is named (noble = Ubuntu 24.04), so the apt package names below and the tools that
+# tests/manifests/dockerfile-replay.mjs assumes of each base image stay true when a default tag moves.
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0-noble
 ARG FUNCTIONS_IMAGE=mcr.microsoft.com/azure-functions/dotnet-isolated:4-dotnet-isolated10.0
-ARG ASPNET_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
+ARG ASPNET_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0-noble
+
+# What the restore reads, and nothing else: every project file and every npm manifest under
+# functions/, wherever a project is added. The restore layer below is then reused until one of these
+# changes (BuildKit compares the copied files, not this stage's history).
+FROM ${SDK_IMAGE} AS project-files
+WORKDIR /src
+COPY functions/ functions/
+RUN find functions -type f ! -name '*.csproj' ! -name 'package.json' ! -name 'package-lock.json' -delete
 
 FROM ${SDK_IMAGE} AS build
+# Node.js and npm: Flights.Dashboard's build runs `npm ci` (target DashboardNpmCi in its csproj), and
+# the SDK images ship no Node.js (dotnet/dotnet-docker#3909). Ubuntu's packages are enough for npm ci.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Project files first, so the restore layer is reused until a dependency changes.
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig host.json ./
-COPY functions/Flights.Core/Flights.Core.csproj functions/Flights.Core/
-COPY functions/Flights.Functions/Flights.Functions.csproj functions/Flights.Functions/
-COPY functions/Flights.Cli/Flights.Cli.csproj functions/Flights.Cli/
+COPY --from=project-files /src/ ./
 RUN dotnet restore functions/Flights.Functions/Flights.Functions.csproj \
  && dotnet restore functions/Flights.Cli/Flights.Cli.csproj
 COPY functions/ functions/

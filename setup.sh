@@ -198,7 +198,7 @@ cmd_test() {
   dotnet test "$ROOT/Functions.sln" -c Release --no-build -nologo $standin \
     --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@" || status=$?
   # The offline manifest checks, before the closing "tests: N passed, N failed" line.
-  run_checks || status=1
+  run_checks "$standin" || status=1
   summarize_trx "$results" || status=1
   return "$status"
 }
@@ -235,9 +235,10 @@ cmd_local() {
 # Offline checks (tests/manifests): run by `check` and at the end of `test`
 # ---------------------------------------------------------------------------------------------
 
-# Runs tests/manifests/check.mjs; expects functions.metadata to be built (cmd_test has just built it).
+# Runs tests/manifests/check.mjs, then replays the Dockerfile's build stages (dockerfile-replay.mjs);
+# expects functions.metadata to be built (cmd_test has just built it). $1: the Kafka stand-in flag or "".
 run_checks() {
-  local dir="$ROOT/tests/manifests"
+  local standin="${1:-}" dir="$ROOT/tests/manifests" status=0
   command -v node >/dev/null 2>&1 || { echo "FAIL manifest checks: Node.js 20+ is not installed"; return 1; }
   command -v npm >/dev/null 2>&1 || { echo "FAIL manifest checks: npm is not installed"; return 1; }
   if ! command -v shellcheck >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
@@ -251,7 +252,12 @@ run_checks() {
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) || { echo "FAIL manifest checks: npm ci failed"; return 1; }
   fi
   say "Running the offline manifest checks ..."
-  node "$dir/check.mjs"
+  node "$dir/check.mjs" || status=1
+  say "Replaying the Dockerfile's build stages with the local SDK (a few minutes) ..."
+  local use_standin=false
+  [ -z "$standin" ] || use_standin=true
+  FLIGHTS_KAFKA_STANDIN="$use_standin" node "$dir/dockerfile-replay.mjs" || status=1
+  return "$status"
 }
 
 cmd_check() {
@@ -261,7 +267,7 @@ cmd_check() {
   # shellcheck disable=SC2086 # $standin is empty or one flag
   dotnet build "$ROOT/functions/Flights.Functions/Flights.Functions.csproj" -c Release -nologo -v quiet $standin >&2 \
     || { echo "FAIL manifest checks: the Functions app does not build"; return 1; }
-  run_checks
+  run_checks "$standin"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -270,7 +276,14 @@ cmd_check() {
 
 CLUSTER="${FLIGHTS_CLUSTER:-flights}"
 KCTX="k3d-$CLUSTER"
-REGISTRY="k3d-$CLUSTER-registry.localhost"
+# k3d names the registry's container "k3d-" + the name it is given (cmd/registry/registryCreate.go,
+# k3d.DefaultObjectNamePrefix), and every later reference (registry list/delete, --registry-use, image
+# references) must use that real name. Give `registry create` the bare name only.
+REGISTRY_NAME="$CLUSTER-registry.localhost"
+REGISTRY="k3d-$REGISTRY_NAME"
+# The Kubernetes version is pinned: k3d v5.8.3 without --image starts its built-in k3s (about v1.31),
+# older than KEDA 2.20 is tested on (1.33-1.35). Strimzi 1.2 needs 1.30 or newer. See docs/cluster.md.
+K3S_IMAGE="${FLIGHTS_K3S_IMAGE:-rancher/k3s:v1.34.6-k3s1}"
 REGISTRY_PORT="${FLIGHTS_REGISTRY_PORT:-5111}"
 INGRESS_PORT="${FLIGHTS_INGRESS_PORT:-8080}"
 ARGOCD_CHART_VERSION="${ARGOCD_CHART_VERSION:-9.5.4}"
@@ -374,16 +387,16 @@ default_repo_url() {
 }
 
 ensure_cluster() {
-  if ! docker inspect "$REGISTRY" >/dev/null 2>&1; then
+  if ! k3d registry list "$REGISTRY" >/dev/null 2>&1; then
     say "Creating the local registry $REGISTRY on localhost:$REGISTRY_PORT ..."
-    k3d registry create "$REGISTRY" --port "$REGISTRY_PORT" >/dev/null
+    k3d registry create "$REGISTRY_NAME" --port "$REGISTRY_PORT" >/dev/null
   fi
   if k3d cluster get "$CLUSTER" >/dev/null 2>&1; then
     say "The k3d cluster $CLUSTER exists; starting it (a no-op when it runs) ..."
     k3d cluster start "$CLUSTER" >/dev/null
   else
-    say "Creating the k3d cluster $CLUSTER (ingress on http://localhost:$INGRESS_PORT) ..."
-    k3d cluster create "$CLUSTER" --agents 0 --wait \
+    say "Creating the k3d cluster $CLUSTER ($K3S_IMAGE, ingress on http://localhost:$INGRESS_PORT) ..."
+    k3d cluster create "$CLUSTER" --agents 0 --wait --image "$K3S_IMAGE" \
       --registry-use "$REGISTRY:$REGISTRY_PORT" \
       --port "$INGRESS_PORT:80@loadbalancer" >/dev/null
   fi
@@ -484,7 +497,7 @@ EOF
 cmd_down() {
   require_tools k3d
   if k3d cluster get "$CLUSTER" >/dev/null 2>&1; then k3d cluster delete "$CLUSTER"; else say "No k3d cluster $CLUSTER."; fi
-  if k3d registry list 2>/dev/null | grep -q "$REGISTRY"; then k3d registry delete "$REGISTRY"; fi
+  if k3d registry list "$REGISTRY" >/dev/null 2>&1; then k3d registry delete "$REGISTRY"; else say "No k3d registry $REGISTRY."; fi
 }
 
 cmd_status() {

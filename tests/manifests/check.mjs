@@ -575,6 +575,68 @@ await check("setup.sh up without docker/k3d on PATH lists exactly what is missin
   return { problems };
 });
 
+await check("setup.sh up twice, then down (stand-ins for docker, k3d, kubectl, helm)", () => {
+  // tests/manifests/standins/ behave as the real tools are documented to (each names its upstream
+  // source) and keep their state in a temporary folder: no engine, no cluster, no network.
+  const problems = [];
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), "flights-standins-"));
+  const env = {
+    PATH: `${path.join(HERE, "standins")}${path.delimiter}${process.env.PATH}`,
+    HOME: state, FLIGHTS_STANDIN_STATE: state, LC_ALL: "C",
+  };
+  const setup = (...args) => spawnSync(process.env.BASH ?? "/bin/bash", [path.join(ROOT, "setup.sh"), ...args], {
+    cwd: ROOT, encoding: "utf8", env, timeout: 60000,
+  });
+  const lines = (file) => (fs.existsSync(path.join(state, file)) ? fs.readFileSync(path.join(state, file), "utf8").split("\n").filter(Boolean) : []);
+  const ls = (dir) => (fs.existsSync(path.join(state, dir)) ? fs.readdirSync(path.join(state, dir)) : []);
+  const lastLine = (r) => (r.stderr.trim().split("\n").pop() ?? "").slice(0, 200);
+  const secret = () => {
+    const f = path.join(state, "objects", "k3d-flights", "Secret.flights.flights-db.yaml");
+    return fs.existsSync(f) ? (/^  password: (\S+)$/m.exec(fs.readFileSync(f, "utf8")) ?? [])[1] : undefined;
+  };
+  try {
+    const up = ["up", "--repo", "https://example.invalid/flights.git", "--branch", "main", "--local-images"];
+    const first = setup(...up);
+    if (first.status !== 0) problems.push(`first up exited ${first.status}: ${lastLine(first)}`);
+    const createdFirst = lines("created.log");
+    const passwordFirst = secret();
+    for (const what of ["registry k3d-flights-registry.localhost", "cluster flights", "k3d-flights helm release argocd/argocd"]) {
+      if (!createdFirst.includes(what)) problems.push(`first up did not create ${what} (created: ${createdFirst.join(", ")})`);
+    }
+    const second = setup(...up);
+    if (second.status !== 0) problems.push(`second up exited ${second.status}: ${lastLine(second)}`);
+    const again = lines("created.log").slice(createdFirst.length);
+    if (again.length) problems.push(`second up created again: ${again.join(", ")}`);
+    if (!passwordFirst || secret() !== passwordFirst) problems.push("second up did not keep the database password of the first");
+
+    // Image references: the registry they name exists under that name and port, the cluster pulls
+    // from it (--registry-use), and the image was pushed into it.
+    const cluster = fs.existsSync(path.join(state, "clusters", "flights")) ? fs.readFileSync(path.join(state, "clusters", "flights"), "utf8") : "";
+    const uses = [...cluster.matchAll(/^registry-use=(.+)$/gm)].map((m) => m[1]);
+    const image = (/^image=(.+)$/m.exec(cluster) ?? [])[1];
+    if (!/^rancher\/k3s:v1\.(3[3-5])\.\d+-k3s\d+$/.test(image ?? "")) problems.push(`the cluster's k3s image is ${image ?? "not pinned (--image)"}; KEDA 2.20 needs Kubernetes 1.33-1.35`);
+    const applied = ls("objects/k3d-flights").map((f) => fs.readFileSync(path.join(state, "objects", "k3d-flights", f), "utf8")).join("\n");
+    const refs = [...applied.matchAll(/- (flights-(?:functions|cli))=([^/\s]+)\/([^:\s]+):(\S+)/g)];
+    if (refs.length !== 2) problems.push(`expected 2 image references in the applied root Application, found ${refs.length}`);
+    for (const [, name, hostport, repo, tag] of refs) {
+      const [host, port] = hostport.split(":");
+      const regFile = path.join(state, "registries", host);
+      if (!fs.existsSync(regFile)) problems.push(`${name} is pulled from ${hostport}, but the registry is named ${ls("registries").join(", ") || "(none)"}`);
+      else if (fs.readFileSync(regFile, "utf8").trim() !== port) problems.push(`${name}: registry ${host} listens on ${fs.readFileSync(regFile, "utf8").trim()}, not ${port}`);
+      if (!uses.includes(hostport)) problems.push(`${name} is pulled from ${hostport}, the cluster uses --registry-use ${uses.join(", ") || "(none)"}`);
+      if (!ls(`images/${host}`).includes(`${repo}_${tag}`)) problems.push(`${repo}:${tag} was never pushed into ${host}`);
+    }
+
+    const down = setup("down");
+    if (down.status !== 0) problems.push(`down exited ${down.status}: ${lastLine(down)}`);
+    const left = [...ls("registries").map((r) => `registry ${r}`), ...ls("clusters").map((c) => `cluster ${c}`)];
+    if (left.length) problems.push(`down left ${left.join(", ")}`);
+  } finally {
+    fs.rmSync(state, { recursive: true, force: true });
+  }
+  return { problems, summary: "idempotent; images from k3d-flights-registry.localhost:5111; down removes all" };
+});
+
 const failed = results.filter((ok) => !ok).length;
 console.log(`manifest checks: ${results.length - failed} ok, ${failed} failed`);
 process.exit(failed ? 1 : 0);
