@@ -19,8 +19,16 @@ function profileChart(container, route) {
   ];
   const fromZero = (u, min, max) => [Math.min(0, min ?? 0), Math.max(1, (max ?? 0) * 1.08)];
   const grouped = (u, values) => values.map(v => v.toLocaleString('en'));
+  // 24-hour UTC ticks (uPlot's defaults are US 12-hour), seconds when the ticks are closer than a minute,
+  // and the date under the first tick and wherever the day changes.
+  const times = (u, splits) => splits.map((s, i) => {
+    const iso = new Date(s * 1000).toISOString();
+    const close = splits.length > 1 && splits[1] - splits[0] < 60;
+    const time = iso.slice(11, close ? 19 : 16);
+    return i === 0 || iso.slice(0, 10) !== new Date(splits[i - 1] * 1000).toISOString().slice(0, 10) ? time + '\n' + iso.slice(0, 10) : time;
+  });
   const options = {
-    width: Math.max(320, container.clientWidth),
+    width: Math.max(320, container.clientWidth - 2),
     height: 300,
     // The x values are Unix seconds; every time on the axis and in the legend is UTC, like the rest of the dashboard.
     tzDate: ts => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
@@ -32,7 +40,7 @@ function profileChart(container, route) {
       { label: 'Speed', scale: 'kmh', stroke: SPEED_COLOUR, width: 2, spanGaps: true, value: (u, v) => v === null ? '–' : text(v, 'km/h') },
     ],
     axes: [
-      { label: 'Time (UTC)' },
+      { label: 'Time (UTC)', values: times },
       { scale: 'm', label: 'Altitude (m)', stroke: ROUTE_COLOUR, size: 70, values: grouped },
       { scale: 'kmh', label: 'Speed (km/h)', stroke: SPEED_COLOUR, side: 1, size: 60, grid: { show: false }, values: grouped },
     ],

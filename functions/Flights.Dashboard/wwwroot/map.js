@@ -7,8 +7,10 @@
 const params = new URLSearchParams(location.search);
 // ?refresh=N refreshes every N seconds (at least 1; default 5).
 const REFRESH_MS = Math.max(1, Number(params.get('refresh')) || 5) * 1000;
-// The trail: the open flight's last route point (at most 5 minutes back) and the positions seen since.
+// The trail: the positions seen while the page is open, starting from the open flight's last route point
+// (stored every 5 minutes), shortened to the last TRAIL_SEED_SECONDS of the straight line from there.
 const TRAIL_POSITIONS = 30;
+const TRAIL_SEED_SECONDS = 120;
 const EMERGENCIES = { '7500': 'hijack', '7600': 'radio failure', '7700': 'emergency' };
 const SVG = 'http://www.w3.org/2000/svg';
 const PLANE = 'M0,-10 L2,-3 L9,1 L9,3 L2,1 L1.5,7 L4,9 L4,10 L0,9 L-4,10 L-4,9 L-1.5,7 L-2,1 L-9,3 L-9,1 L-2,-3 Z';
@@ -28,6 +30,14 @@ function planeIcon(p, fill, selected) {
   svg.append(path);
   const classes = ['aircraft-marker', EMERGENCIES[p.squawk] ? 'emergency' : null, selected ? 'selected' : null].filter(Boolean).join(' ');
   return L.divIcon({ className: classes, html: svg, iconSize: [22, 22], iconAnchor: [11, 11] });
+}
+
+function trailStart(p) {
+  if (p.trailFromLatitude === null || p.trailFrom === null) return [];
+  const age = (Date.parse(p.lastContact) - Date.parse(p.trailFrom)) / 1000;
+  if (!(age > 0)) return [];
+  const f = Math.min(1, TRAIL_SEED_SECONDS / age);
+  return [[p.latitude + (p.trailFromLatitude - p.latitude) * f, p.longitude + (p.trailFromLongitude - p.longitude) * f]];
 }
 
 const sameText = (value, query) => value && value.toLowerCase().includes(query);
@@ -180,7 +190,7 @@ function mapPage() {
         const p = f.properties;
         let a = aircraft.get(f.id);
         if (!a) {
-          a = { trail: p.trailFromLatitude === null || (p.trailFromLatitude === p.latitude && p.trailFromLongitude === p.longitude) ? [] : [[p.trailFromLatitude, p.trailFromLongitude]] };
+          a = { trail: trailStart(p) };
           aircraft.set(f.id, a);
         }
         const last = a.trail[a.trail.length - 1];
@@ -197,12 +207,12 @@ function mapPage() {
       }
       listRows();
       document.getElementById('live-count').textContent = live.features.length + ' aircraft';
-      // Open on the selected aircraft, else on the traffic the pipeline tracks (a bounding box may cover
-      // one city), then leave the view to the user.
+      // Open on the traffic the pipeline tracks (a bounding box may cover one city) with the selected
+      // aircraft in view, then leave the view to the user.
       if (!fitted && aircraft.size > 0) {
+        map.fitBounds(L.featureGroup([...aircraft.values()].map(a => a.marker)).getBounds(), { maxZoom: 9, padding: [30, 30] });
         const focus = selected && aircraft.get(selected);
-        if (focus) map.setView(focus.marker.getLatLng(), 8);
-        else map.fitBounds(L.featureGroup([...aircraft.values()].map(a => a.marker)).getBounds(), { maxZoom: 9, padding: [30, 30] });
+        if (focus && !map.getBounds().contains(focus.marker.getLatLng())) map.setView(focus.marker.getLatLng(), 8);
         fitted = true;
       }
       await showSelection();

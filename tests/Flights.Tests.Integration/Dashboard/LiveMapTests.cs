@@ -138,7 +138,7 @@ public sealed class LiveMapTests
         await Assertions.Expect(page.Locator("#map[data-basemap=loaded]")).ToHaveCountAsync(1);
         var pixels = await ScreenshotAsync(page, "map-trail");
 
-        // ddd004 flew due east from 10° to 11° (both at 49° N): its trail lies on the marker's row, one degree of
+        // ddd004 flew due east from 10° to 11° (both at 49° N) in the two minutes a trail starts with: its trail lies on the marker's row, one degree of
         // longitude to its left; the scale comes from two markers 4° of longitude apart (aaa001 at 9°, ccc003 at 13°).
         var (x, y, _) = await Seen.MarkerCentreAsync(page, "ddd004");
         var (x9, _, _) = await Seen.MarkerCentreAsync(page, "aaa001");
