@@ -17,13 +17,10 @@ public sealed class DashboardBrowserTests
     [Fact]
     public async Task The_map_shows_every_live_aircraft_above_the_basemap_a_click_shows_its_callsign_and_its_route_on_top_and_the_health_panel_shows_the_clock()
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        await ThreeAircraftAsync(db);
-        await using var app = await StartAsync(db);
-        await using var browser = await LaunchAsync();
-        var (page, errors) = await NewPageAsync(browser);
+        await using var dashboard = await OpenDashboard.StartAsync(ThreeAircraftAsync);
+        var page = dashboard.Page;
 
-        await page.GotoAsync(app.Urls.First() + "/");
+        await dashboard.GotoAsync("/");
 
         await Assertions.Expect(page.Locator(".aircraft-marker")).ToHaveCountAsync(3);
         await Assertions.Expect(page.Locator("#map[data-basemap=loaded]")).ToHaveCountAsync(1);
@@ -43,20 +40,17 @@ public sealed class DashboardBrowserTests
             await MarkerAsync(page, pixels, icao24, Above9Km);
         }
 
-        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        dashboard.AssertNoErrors();
     }
 
     [Fact]
     public async Task The_flights_page_filters_by_callsign_and_country_and_links_to_the_flight_with_its_profile()
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        await ThreeAircraftAsync(db);
-        await using var app = await StartAsync(db);
-        await using var browser = await LaunchAsync();
-        var (page, errors) = await NewPageAsync(browser);
+        await using var dashboard = await OpenDashboard.StartAsync(ThreeAircraftAsync);
+        var page = dashboard.Page;
         var rows = page.Locator("#flights tbody tr");
 
-        await page.GotoAsync(app.Urls.First() + "/flights.html");
+        await dashboard.GotoAsync("/flights.html");
         await Assertions.Expect(rows).ToHaveCountAsync(3);
         await page.FillAsync("input[name=callsign]", "dlh");
         await page.ClickAsync("button[type=submit]");
@@ -75,19 +69,16 @@ public sealed class DashboardBrowserTests
         await Assertions.Expect(page.Locator("#flight-title")).ToHaveTextAsync("DLH4AB · D-AIAB · A320 · Lufthansa");
         await Assertions.Expect(page.Locator("path.route-line")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("#profile .u-legend .u-label")).ToHaveTextAsync(["Time (UTC)", "Altitude", "Speed"]);
-        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        dashboard.AssertNoErrors();
     }
 
     [Fact]
     public async Task A_filter_the_api_cannot_use_shows_its_reason_on_the_flights_page()
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        await ThreeAircraftAsync(db);
-        await using var app = await StartAsync(db);
-        await using var browser = await LaunchAsync();
-        var (page, _) = await NewPageAsync(browser);
+        await using var dashboard = await OpenDashboard.StartAsync(ThreeAircraftAsync);
+        var page = dashboard.Page;
 
-        await page.GotoAsync(app.Urls.First() + "/flights.html?callsign=" + new string('D', 101));
+        await dashboard.GotoAsync("/flights.html?callsign=" + new string('D', 101));
 
         await Assertions.Expect(page.Locator("#filters-error")).ToHaveTextAsync("callsign must be at most 100 characters");
         await Assertions.Expect(page.Locator("#flights tbody tr")).ToHaveCountAsync(0);

@@ -44,31 +44,6 @@ public static class DashboardHost
         });
     }
 
-    /// <summary>A page of the size the screenshots in docs/ have, its console errors and CSP violations collected.</summary>
-    public static async Task<(IPage Page, List<string> Errors)> NewPageAsync(IBrowser browser, string? timezone = null)
-    {
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 }, TimezoneId = timezone });
-        var errors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                lock (errors)
-                {
-                    errors.Add(message.Text + " " + message.Location);
-                }
-            }
-        };
-        page.PageError += (_, error) =>
-        {
-            lock (errors)
-            {
-                errors.Add(error);
-            }
-        };
-        return (page, errors);
-    }
-
     /// <summary>Saves a screenshot under artifacts/ (for people to look at) and returns its pixels.</summary>
     public static async Task<Png> ScreenshotAsync(IPage page, string name, bool fullPage = false)
     {

@@ -1,11 +1,8 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using Dapper;
-using Flights.Dashboard;
 using Flights.Tests.Integration.Infrastructure;
 using Microsoft.Playwright;
-using static Flights.Tests.Integration.Dashboard.DashboardHost;
 using static Flights.Tests.Integration.Infrastructure.States;
 
 namespace Flights.Tests.Integration.Dashboard;
@@ -25,28 +22,11 @@ public sealed class DashboardSecurityTests
     [Fact]
     public async Task Hostile_values_in_callsign_registration_type_operator_and_country_are_shown_as_text_on_every_page_and_run_no_script()
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        var pipeline = TestPipeline.For(db);
-        await pipeline.ProcessAsync(At("aaa001", 0, lat: 50, lon: 8, callsign: "DLH4AB"));
-        await pipeline.ProcessAsync(At("aaa001", 5, lat: 51, lon: 9, callsign: "DLH4AB"));
-        var flightId = (await pipeline.SessionsAsync("aaa001"))[0].SessionId;
-        await using (var connection = await db.DataSource.OpenConnectionAsync())
-        {
-            // As a replayed state (callsign, country, squawk) and an aircraft import (the rest) would store them.
-            await connection.ExecuteAsync("""
-                update dim_aircrafts set last_callsign = @Callsign, registration = @Registration, type_code = @TypeCode,
-                       operator = @Operator, origin_country = @Country, model = @Model;
-                update live_status set callsign = @Callsign, squawk = @Squawk;
-                update flight_sessions set callsign = @Callsign;
-                """, new { Callsign, Registration, TypeCode, Operator, Country, Model, Squawk });
-        }
+        await using var dashboard = await OpenDashboard.StartAsync(HostileValuesAsync);
+        var page = dashboard.Page;
+        var flightId = (await TestPipeline.For(dashboard.Database).SessionsAsync("aaa001"))[0].SessionId;
 
-        await using var app = await StartAsync(db);
-        await using var browser = await LaunchAsync();
-        var (page, errors) = await NewPageAsync(browser);
-        var root = app.Urls.First();
-
-        await page.GotoAsync(root + "/");
+        await dashboard.GotoAsync("/");
         var row = page.Locator("#aircraft-list tr[data-icao24=aaa001]");
         await Assertions.Expect(row.Locator("td").First).ToHaveTextAsync(Callsign);
         await Assertions.Expect(row.Locator("td").Nth(3)).ToHaveTextAsync(Squawk);
@@ -60,13 +40,13 @@ public sealed class DashboardSecurityTests
         await Assertions.Expect(page.Locator("#info-squawk")).ToHaveTextAsync(Squawk);
         await AssertNoScriptRanAsync(page);
 
-        await page.GotoAsync(root + "/flights.html");
+        await dashboard.GotoAsync("/flights.html");
         await Assertions.Expect(page.Locator("#flights tbody tr td")).ToHaveTextAsync(
             [Callsign, Registration + " · aaa001", TypeCode, Operator, Country, "2026-01-01 12:00:00", "–", "5", "131.8", "open"], new() { UseInnerText = false });
         await page.Locator("#flights tbody td").First.HoverAsync();
         await AssertNoScriptRanAsync(page);
 
-        await page.GotoAsync($"{root}/flight.html?id={flightId}");
+        await dashboard.GotoAsync("/flight.html?id=" + flightId);
         await Assertions.Expect(page.Locator("#flight-title")).ToHaveTextAsync($"{Callsign} · {Registration} · {TypeCode} · {Operator}");
         await Assertions.Expect(page.Locator("#flight-summary")).ToContainTextAsync(Country);
         await Assertions.Expect(page.Locator("body[data-loaded=true]")).ToHaveCountAsync(1);
@@ -74,7 +54,7 @@ public sealed class DashboardSecurityTests
         await AssertNoScriptRanAsync(page);
 
         // No policy violation and no error: the pages need nothing the policy forbids.
-        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        dashboard.AssertNoErrors();
     }
 
     [Theory]
@@ -89,11 +69,9 @@ public sealed class DashboardSecurityTests
     [InlineData("/api/flights?callsign=%00")]
     public async Task Every_response_carries_the_content_security_policy_and_the_other_security_headers(string path)
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        await using var app = await StartAsync(db);
-        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        await using var dashboard = await OpenDashboard.StartAsync(browser: false);
 
-        using var response = await http.GetAsync(path);
+        using var response = await dashboard.Http.GetAsync(path);
 
         Assert.Equal(
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; " +
@@ -107,13 +85,11 @@ public sealed class DashboardSecurityTests
     [Fact]
     public async Task The_pages_contain_no_inline_script_or_style()
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        await using var app = await StartAsync(db);
-        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        await using var dashboard = await OpenDashboard.StartAsync(browser: false);
 
         foreach (var page in new[] { "/", "/flights.html", "/flight.html" })
         {
-            var html = await http.GetStringAsync(page);
+            var html = await dashboard.Http.GetStringAsync(page);
             Assert.DoesNotMatch("<script(?![^>]*\\bsrc=)[^>]*>", html);
             Assert.DoesNotMatch("\\s(on[a-z]+|style)=", html);
             Assert.DoesNotContain("<style", html, StringComparison.OrdinalIgnoreCase);
@@ -134,18 +110,15 @@ public sealed class DashboardSecurityTests
     [InlineData("/api/aircraft/aaa00%201/route", "icao24 must be 6 hexadecimal digits")]
     public async Task A_parameter_the_api_cannot_use_answers_400_with_a_one_line_reason_and_logs_nothing(string path, string reason)
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        var logs = new ConcurrentQueue<string>();
-        await using var app = await StartAsync(db, logs);
-        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        await using var dashboard = await OpenDashboard.StartAsync(browser: false);
 
-        using var response = await http.GetAsync(path);
+        using var response = await dashboard.Http.GetAsync(path);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(reason, body.RootElement.GetProperty("error").GetString());
-        Assert.Empty(logs);
+        Assert.Empty(dashboard.Logs);
     }
 
     // Kestrel refuses a NUL in the path itself, before routing: the app never sees it.
@@ -154,15 +127,12 @@ public sealed class DashboardSecurityTests
     [InlineData("/api/aircraft/aaa%0001/route")]
     public async Task A_nul_in_the_path_is_refused_with_400_and_logs_nothing(string path)
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        var logs = new ConcurrentQueue<string>();
-        await using var app = await StartAsync(db, logs);
-        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        await using var dashboard = await OpenDashboard.StartAsync(browser: false);
 
-        using var response = await http.GetAsync(path);
+        using var response = await dashboard.Http.GetAsync(path);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Empty(logs);
+        Assert.Empty(dashboard.Logs);
     }
 
     [Theory]
@@ -171,13 +141,9 @@ public sealed class DashboardSecurityTests
     [InlineData("/api/aircraft/ABCDEF/route", HttpStatusCode.NotFound)]
     public async Task Usable_parameters_are_still_answered(string path, HttpStatusCode status)
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        await TestPipeline.For(db).ProcessAsync(At("aaa001", 0, callsign: "DLH4AB"));
-        var logs = new ConcurrentQueue<string>();
-        await using var app = await StartAsync(db, logs);
-        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        await using var dashboard = await OpenDashboard.StartAsync(db => TestPipeline.For(db).ProcessAsync(At("aaa001", 0, callsign: "DLH4AB")), browser: false);
 
-        using var response = await http.GetAsync(path);
+        using var response = await dashboard.Http.GetAsync(path);
 
         Assert.Equal(status, response.StatusCode);
         if (status == HttpStatusCode.OK)
@@ -186,7 +152,23 @@ public sealed class DashboardSecurityTests
             Assert.Equal("aaa001", Assert.Single(body.RootElement.EnumerateArray()).GetProperty("icao24").GetString());
         }
 
-        Assert.Empty(logs);
+        Assert.Empty(dashboard.Logs);
+    }
+
+    /// <summary>aaa001 with a two-point flight, its values replaced as a replayed state (callsign, country,
+    /// squawk) and an aircraft import (the rest) would store them.</summary>
+    private static async Task HostileValuesAsync(TestDatabase db)
+    {
+        var pipeline = TestPipeline.For(db);
+        await pipeline.ProcessAsync(At("aaa001", 0, lat: 50, lon: 8, callsign: "DLH4AB"));
+        await pipeline.ProcessAsync(At("aaa001", 5, lat: 51, lon: 9, callsign: "DLH4AB"));
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        await connection.ExecuteAsync("""
+            update dim_aircrafts set last_callsign = @Callsign, registration = @Registration, type_code = @TypeCode,
+                   operator = @Operator, origin_country = @Country, model = @Model;
+            update live_status set callsign = @Callsign, squawk = @Squawk;
+            update flight_sessions set callsign = @Callsign;
+            """, new { Callsign, Registration, TypeCode, Operator, Country, Model, Squawk });
     }
 
     private static string? Header(HttpResponseMessage response, string name) =>

@@ -14,13 +14,10 @@ public sealed class FlightPageTests
     [Fact]
     public async Task The_route_and_its_start_and_end_are_drawn_above_the_basemap()
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        var flightId = await ClimbingFlightAsync(db);
-        await using var app = await StartAsync(db);
-        await using var browser = await LaunchAsync();
-        var (page, errors) = await NewPageAsync(browser);
+        await using var dashboard = await OpenDashboard.StartAsync(ClimbingFlightAsync);
+        var page = dashboard.Page;
 
-        await page.GotoAsync($"{app.Urls.First()}/flight.html?id={flightId}");
+        await dashboard.GotoAsync("/flight.html?id=" + await FlightIdAsync(dashboard));
         await Assertions.Expect(page.Locator("body[data-loaded=true]")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("#map[data-basemap=loaded]")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("#flight-title")).ToHaveTextAsync("EZY12");
@@ -37,20 +34,17 @@ public sealed class FlightPageTests
                 new { x = (double)box.X + (box.Width / 2), y = (double)box.Y + (box.Height / 2), end }));
         }
 
-        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        dashboard.AssertNoErrors();
     }
 
     [Fact]
     public async Task The_profile_has_an_altitude_axis_on_the_left_a_speed_axis_on_the_right_and_shows_a_points_utc_time_and_values_on_hover()
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        var flightId = await ClimbingFlightAsync(db);
-        await using var app = await StartAsync(db);
-        await using var browser = await LaunchAsync();
         // A browser far from UTC: every time on the page must still be UTC.
-        var (page, errors) = await NewPageAsync(browser, timezone: "America/New_York");
+        await using var dashboard = await OpenDashboard.StartAsync(ClimbingFlightAsync, timezone: "America/New_York");
+        var page = dashboard.Page;
 
-        await page.GotoAsync($"{app.Urls.First()}/flight.html?id={flightId}");
+        await dashboard.GotoAsync("/flight.html?id=" + await FlightIdAsync(dashboard));
         await Assertions.Expect(page.Locator("body[data-loaded=true]")).ToHaveCountAsync(1);
         var labels = page.Locator("#profile .u-legend .u-label");
         var values = page.Locator("#profile .u-legend .u-value");
@@ -72,30 +66,32 @@ public sealed class FlightPageTests
         var right = pixels.Count(SpeedColour, plot.X + plot.Width, plot.Y, 60, plot.Height, tolerance: 40);
         var below = pixels.Count("#000000", plot.X, plot.Y + plot.Height, plot.Width, 50, tolerance: 60);
         Assert.True(left >= 40 && right >= 40 && below >= 40, $"axis label pixels: altitude {left}, speed {right}, time {below}; want at least 40 each");
-        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        dashboard.AssertNoErrors();
     }
 
     [Fact]
     public async Task A_flight_id_the_api_cannot_use_shows_its_reason()
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        await using var app = await StartAsync(db);
-        await using var browser = await LaunchAsync();
-        var (page, _) = await NewPageAsync(browser);
+        await using var dashboard = await OpenDashboard.StartAsync();
+        var page = dashboard.Page;
 
-        await page.GotoAsync($"{app.Urls.First()}/flight.html?id=abc");
+        await dashboard.GotoAsync("/flight.html?id=abc");
 
         await Assertions.Expect(page.Locator("#flight-error")).ToHaveTextAsync("flight id must be a positive whole number");
     }
 
     /// <summary>One flight of eee005 (EZY12): three route points 5 minutes apart, climbing and speeding up.</summary>
-    private static async Task<long> ClimbingFlightAsync(TestDatabase db)
+    private static async Task ClimbingFlightAsync(TestDatabase db)
     {
         var pipeline = TestPipeline.For(db);
         await pipeline.ProcessAsync(Message(Vector("eee005", 0, lat: 50, lon: 8, callsign: "EZY12", altitude: 1000, velocity: 100)));
         await pipeline.ProcessAsync(Message(Vector("eee005", 5, lat: 50.5, lon: 9, callsign: "EZY12", altitude: 5000, velocity: 200)));
         await pipeline.ProcessAsync(Message(Vector("eee005", 10, lat: 51, lon: 10, callsign: "EZY12", altitude: 9000, velocity: 250)));
-        var sessions = await pipeline.SessionsAsync("eee005");
+    }
+
+    private static async Task<long> FlightIdAsync(OpenDashboard dashboard)
+    {
+        var sessions = await TestPipeline.For(dashboard.Database).SessionsAsync("eee005");
         Assert.Equal(3, Assert.Single(sessions).PointCount);
         return sessions[0].SessionId;
     }

@@ -16,14 +16,11 @@ public sealed class LiveMapTests
     [Fact]
     public async Task The_aircraft_list_sorts_by_a_clicked_column_and_a_click_on_a_row_selects_that_aircraft()
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        await FourAircraftAsync(db);
-        await using var app = await StartAsync(db);
-        await using var browser = await LaunchAsync();
-        var (page, errors) = await NewPageAsync(browser);
+        await using var dashboard = await OpenDashboard.StartAsync(FourAircraftAsync);
+        var page = dashboard.Page;
         var rows = page.Locator("#aircraft-list tbody tr");
 
-        await page.GotoAsync(app.Urls.First() + "/");
+        await dashboard.GotoAsync("/");
         await Assertions.Expect(rows).ToHaveCountAsync(4);
         Assert.Equal(ByCallsign, await IcaoOrderAsync(page));
         await page.ClickAsync("#aircraft-list th[data-sort=altitude]");
@@ -41,19 +38,16 @@ public sealed class LiveMapTests
         await Assertions.Expect(page.Locator("#aircraft-list tr.selected")).ToHaveAttributeAsync("data-icao24", "bbb002");
         await Assertions.Expect(page.Locator(".aircraft-marker.selected")).ToHaveAttributeAsync("data-icao24", "bbb002");
         Assert.EndsWith("/?icao24=bbb002", page.Url);
-        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        dashboard.AssertNoErrors();
     }
 
     [Fact]
     public async Task Search_finds_aircraft_by_callsign_icao24_or_registration_and_enter_selects_the_first_match()
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        await FourAircraftAsync(db);
-        await using var app = await StartAsync(db);
-        await using var browser = await LaunchAsync();
-        var (page, _) = await NewPageAsync(browser);
+        await using var dashboard = await OpenDashboard.StartAsync(FourAircraftAsync);
+        var page = dashboard.Page;
         var rows = page.Locator("#aircraft-list tbody tr");
-        await page.GotoAsync(app.Urls.First() + "/");
+        await dashboard.GotoAsync("/");
         await Assertions.Expect(rows).ToHaveCountAsync(4);
 
         await page.FillAsync("#search", "d-aiab");
@@ -75,16 +69,13 @@ public sealed class LiveMapTests
     [Fact]
     public async Task The_selected_aircraft_stays_selected_and_its_details_follow_the_new_data_across_refreshes_and_a_reload()
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        var pipeline = await FourAircraftAsync(db);
-        await using var app = await StartAsync(db);
-        await using var browser = await LaunchAsync();
-        var (page, errors) = await NewPageAsync(browser);
-        await page.GotoAsync(app.Urls.First() + "/?refresh=1");
+        await using var dashboard = await OpenDashboard.StartAsync(FourAircraftAsync);
+        var page = dashboard.Page;
+        await dashboard.GotoAsync("/?refresh=1");
         await page.ClickAsync("#aircraft-list tr[data-icao24=aaa001]");
         await Assertions.Expect(page.Locator("#info-altitude")).ToHaveTextAsync("10,000 m");
 
-        await pipeline.ProcessAsync(Message(Vector("aaa001", 70, lat: 51.2, lon: 9.3, callsign: "DLH4AB", altitude: 7000)));
+        await TestPipeline.For(dashboard.Database).ProcessAsync(Message(Vector("aaa001", 70, lat: 51.2, lon: 9.3, callsign: "DLH4AB", altitude: 7000)));
 
         // The page refreshes every second; the new altitude shows that a refresh happened.
         await Assertions.Expect(page.Locator("#info-altitude")).ToHaveTextAsync("7,000 m", new() { Timeout = 20_000 });
@@ -96,18 +87,15 @@ public sealed class LiveMapTests
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("#info-callsign")).ToHaveTextAsync("DLH4AB");
         await Assertions.Expect(page.Locator(".aircraft-marker.selected")).ToHaveAttributeAsync("data-icao24", "aaa001");
-        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        dashboard.AssertNoErrors();
     }
 
     [Fact]
     public async Task An_emergency_squawk_is_highlighted_on_the_map_and_in_the_list_and_named_in_the_details()
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        await FourAircraftAsync(db);
-        await using var app = await StartAsync(db);
-        await using var browser = await LaunchAsync();
-        var (page, _) = await NewPageAsync(browser);
-        await page.GotoAsync(app.Urls.First() + "/");
+        await using var dashboard = await OpenDashboard.StartAsync(FourAircraftAsync);
+        var page = dashboard.Page;
+        await dashboard.GotoAsync("/");
         await Assertions.Expect(page.Locator("#map[data-basemap=loaded]")).ToHaveCountAsync(1);
 
         await Assertions.Expect(page.Locator(".aircraft-marker.emergency")).ToHaveAttributeAsync("data-icao24", "ccc003");
@@ -128,12 +116,9 @@ public sealed class LiveMapTests
     [Fact]
     public async Task An_aircraft_shows_a_trail_from_its_last_route_point_to_where_it_is_now()
     {
-        await using var db = await TestPostgres.CreateDatabaseAsync();
-        await FourAircraftAsync(db);
-        await using var app = await StartAsync(db);
-        await using var browser = await LaunchAsync();
-        var (page, _) = await NewPageAsync(browser);
-        await page.GotoAsync(app.Urls.First() + "/");
+        await using var dashboard = await OpenDashboard.StartAsync(FourAircraftAsync);
+        var page = dashboard.Page;
+        await dashboard.GotoAsync("/");
         await Assertions.Expect(page.Locator(".aircraft-marker")).ToHaveCountAsync(4);
         await Assertions.Expect(page.Locator("#map[data-basemap=loaded]")).ToHaveCountAsync(1);
         var pixels = await ScreenshotAsync(page, "map-trail");
@@ -159,7 +144,7 @@ public sealed class LiveMapTests
     /// squawking 7700; ddd004 EZY12 8,000 m 720 km/h, flown from 49° N 10° E to 11° E within 5 minutes (one
     /// route point, then a trail).
     /// </summary>
-    private static async Task<TestPipeline> FourAircraftAsync(TestDatabase db)
+    private static async Task FourAircraftAsync(TestDatabase db)
     {
         var pipeline = TestPipeline.For(db);
         await pipeline.ProcessAsync(Message(Vector("ddd004", 61, lat: 49, lon: 10, callsign: "EZY12", altitude: 8000, velocity: 200)));
@@ -170,6 +155,5 @@ public sealed class LiveMapTests
             Message(Vector("ddd004", 63, lat: 49, lon: 11, callsign: "EZY12", altitude: 8000, velocity: 200)));
         await using var connection = await db.DataSource.OpenConnectionAsync();
         await connection.ExecuteAsync("update dim_aircrafts set registration = 'D-AIAB' where transponder_hex = 'aaa001'");
-        return pipeline;
     }
 }
