@@ -7,13 +7,17 @@ namespace Flights.Dashboard;
 /// <summary>The dashboard's read-only queries (over the <c>bi_*</c> views and the live table).</summary>
 public sealed class DashboardQueries(NpgsqlDataSource dataSource)
 {
+    // The open flight's last route point starts the aircraft's trail on the map (the page adds the positions
+    // it sees while open); read from the session's columns, so the route itself is never loaded here.
     private const string SelectLive = """
         select a.icao24 as Icao24, l.callsign as Callsign, l.latitude as Latitude, l.longitude as Longitude,
                coalesce(l.baro_altitude_m, l.geo_altitude_m) as AltitudeM, l.velocity_kmh as SpeedKmh, l.heading_deg as Heading,
-               l.vertical_rate_ms as VerticalRateMs, l.on_ground as OnGround, l.last_contact as LastContact,
-               a.registration as Registration, a.type_code as TypeCode, a.model as Model, a.operator as Operator, a.origin_country as Country
+               l.vertical_rate_ms as VerticalRateMs, l.on_ground as OnGround, l.last_contact as LastContact, l.squawk as Squawk,
+               a.registration as Registration, a.type_code as TypeCode, a.model as Model, a.operator as Operator, a.origin_country as Country,
+               s.last_point_at as TrailFrom, s.last_point_lat as TrailFromLatitude, s.last_point_lon as TrailFromLongitude
         from live_status l
         join bi_aircraft a on a.aircraft_id = l.aircraft_id
+        left join flight_sessions s on s.aircraft_id = l.aircraft_id and s.ended_at is null
         where l.latitude is not null
         order by a.icao24
         """;
@@ -85,12 +89,12 @@ public sealed class DashboardQueries(NpgsqlDataSource dataSource)
         return row is null ? null : new { flight = row with { Route = null }, route = Parse(row.Route!) };
     }
 
-    /// <summary>The route of an aircraft's open (else newest) flight; null when it has none.</summary>
+    /// <summary>The route of an aircraft's (lower-case icao24) open, else newest, flight; null when it has none.</summary>
     public async Task<object?> AircraftRouteAsync(string icao24, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<(long FlightId, string Route)?>(
-            new CommandDefinition(SelectAircraftRoute, new { icao24 = icao24.ToLowerInvariant() }, cancellationToken: cancellationToken));
+            new CommandDefinition(SelectAircraftRoute, new { icao24 }, cancellationToken: cancellationToken));
         return row is { } r ? new { flightId = r.FlightId, route = Parse(r.Route) } : null;
     }
 
@@ -104,7 +108,8 @@ public sealed class DashboardQueries(NpgsqlDataSource dataSource)
 
     /// <summary>One live aircraft.</summary>
     public sealed record LiveAircraft(string Icao24, string? Callsign, double Latitude, double Longitude, double? AltitudeM, double? SpeedKmh, double? Heading,
-        double? VerticalRateMs, bool OnGround, DateTime LastContact, string? Registration, string? TypeCode, string? Model, string? Operator, string? Country);
+        double? VerticalRateMs, bool OnGround, DateTime LastContact, string? Squawk, string? Registration, string? TypeCode, string? Model, string? Operator, string? Country,
+        DateTime? TrailFrom, double? TrailFromLatitude, double? TrailFromLongitude);
 
     /// <summary>One row of the flights list.</summary>
     public sealed record FlightSummary(long FlightId, string Icao24, string? Callsign, string? Registration, string? TypeCode, string? Operator, string? Country,
