@@ -24,6 +24,9 @@ Usage: ./setup.sh <command> [args]
 Local development (needs only the .NET SDK; PostgreSQL is installed if missing):
   local [flights run args]   start the local PostgreSQL and run the whole pipeline (`flights run`)
   test                       run every test (starts PostgreSQL itself); prints "N passed, N failed"
+  recordings                 download the recorded OpenSky data the tests read into .local/recordings
+                             (git-ignored; sources and SHA-256 in tests/recordings.manifest). Not
+                             needed where ../shared/data/opensky holds them; `test` fetches what is missing
   db start|stop|status|url   manage the local PostgreSQL cluster in .local/postgres (git-ignored);
                              `db start` prints the export line for ConnectionStrings__Flights
 
@@ -164,6 +167,88 @@ cmd_db() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Recorded OpenSky data for the tests: ../shared/data/opensky when present, else the git-ignored
+# cache .local/recordings, filled from the public origins listed in tests/recordings.manifest.
+# ---------------------------------------------------------------------------------------------
+
+RECORDINGS_MANIFEST="${FLIGHTS_RECORDINGS_MANIFEST:-$ROOT/tests/recordings.manifest}"
+RECORDINGS_CACHE="${FLIGHTS_RECORDINGS_DIR:-$LOCAL_DIR/recordings}"
+RECORDINGS_SHARED="$ROOT/../shared/data/opensky"
+
+recordings_base_url() {
+  [ -n "${FLIGHTS_RECORDINGS_BASE_URL:-}" ] && { echo "$FLIGHTS_RECORDINGS_BASE_URL"; return 0; }
+  awk '$1 == "base-url" { print $2 }' "$RECORDINGS_MANIFEST"
+}
+
+# name sha256 transform path, one recording per line
+recordings_entries() {
+  awk '$1 !~ /^#/ && $1 != "base-url" && NF == 4' "$RECORDINGS_MANIFEST"
+}
+
+# The SHA-256 of what the tests read from a stored file: the file itself, or its gzip content.
+recording_digest() {
+  case "$2" in
+    none) sha256sum < "$1" ;;
+    gzip) gzip -dc < "$1" 2>/dev/null | sha256sum ;;
+    *) echo "unknown-transform" ;;
+  esac | cut -d' ' -f1
+}
+
+recording_ok() { # file transform sha256
+  [ -f "$1" ] && [ "$(recording_digest "$1" "$2")" = "$3" ]
+}
+
+# Downloads one recording into the cache; keeps it only when its checksum matches the manifest.
+fetch_recording() {
+  local name="$1" sha="$2" transform="$3" path="$4" url part actual
+  url="$(recordings_base_url)$path"
+  mkdir -p "$RECORDINGS_CACHE"
+  part="$RECORDINGS_CACHE/.$name.download"
+  if ! curl -fsSL --connect-timeout 10 --max-time 600 -o "$part" "$url" 2>"$part.err"; then
+    say "setup.sh: could not download $name from $url ($(tail -n 1 "$part.err" | sed 's/^curl: ([0-9]*) //'))"
+    rm -f "$part" "$part.err"; return 1
+  fi
+  rm -f "$part.err"
+  actual="$(sha256sum < "$part" | cut -d' ' -f1)"
+  if [ "$actual" != "$sha" ]; then
+    say "setup.sh: $name from $url has SHA-256 $actual, but tests/recordings.manifest says $sha: not kept"
+    rm -f "$part"; return 1
+  fi
+  case "$transform" in
+    none) mv "$part" "$RECORDINGS_CACHE/$name" ;;
+    gzip) gzip -n -c < "$part" > "$part.gz" && mv "$part.gz" "$RECORDINGS_CACHE/$name"; rm -f "$part" ;;
+    *) rm -f "$part"; say "setup.sh: unknown transform '$transform' for $name in tests/recordings.manifest"; return 1 ;;
+  esac
+  say "Downloaded $name into $RECORDINGS_CACHE (SHA-256 verified)."
+}
+
+# `./setup.sh recordings`: fills the cache with every recording it does not hold yet (verified).
+cmd_recordings() {
+  local name sha transform path status=0
+  [ -f "$RECORDINGS_MANIFEST" ] || die "no recordings manifest at $RECORDINGS_MANIFEST"
+  while read -r name sha transform path; do
+    if recording_ok "$RECORDINGS_CACHE/$name" "$transform" "$sha"; then
+      say "$name is in $RECORDINGS_CACHE (SHA-256 verified)."
+    else
+      fetch_recording "$name" "$sha" "$transform" "$path" || status=1
+    fi
+  done < <(recordings_entries)
+  return "$status"
+}
+
+# Before the tests: fetch what neither ../shared nor the cache holds. Never fails: without network the
+# tests that read a missing recording fail, each with one line naming `./setup.sh recordings`.
+recordings_for_tests() {
+  local name sha transform path
+  while read -r name sha transform path; do
+    recording_ok "$RECORDINGS_SHARED/$name" "$transform" "$sha" && continue
+    recording_ok "$RECORDINGS_CACHE/$name" "$transform" "$sha" && continue
+    fetch_recording "$name" "$sha" "$transform" "$path" \
+      || say "NOTE: recording $name is missing; the tests that read it will fail (./setup.sh recordings)."
+  done < <(recordings_entries)
+}
+
+# ---------------------------------------------------------------------------------------------
 # Tests
 # ---------------------------------------------------------------------------------------------
 
@@ -180,6 +265,7 @@ kafka_extension_build_args() {
 }
 
 cmd_test() {
+  recordings_for_tests
   local exports
   exports="$(db_start)"
   eval "$exports"
@@ -504,6 +590,7 @@ main() {
   case "$cmd" in
     -h|--help|help|"") usage ;;
     db) cmd_db "$@" ;;
+    recordings) cmd_recordings "$@" ;;
     test) cmd_test "$@" ;;
     local) cmd_local "$@" ;;
     up) cmd_up "$@" ;;

@@ -12,7 +12,7 @@ public class ParseBenchmarkTests
     {
         using var output = new StringWriter();
 
-        int exitCode = await ParseBenchmark.RunAsync(RepositoryRoot.SharedData("global-20251228.json.gz"), 1, output, CancellationToken.None);
+        int exitCode = await ParseBenchmark.RunAsync(Recordings.Path("global-20251228.json.gz"), 1, output, CancellationToken.None);
 
         Assert.Equal(0, exitCode);
         var (lines, _) = BenchmarkReport.Read(
