@@ -1,4 +1,5 @@
 using Flights.Cli.Bench;
+using Flights.Cli.Hosting;
 
 using Flights.Tests.Integration.Infrastructure;
 
@@ -28,9 +29,10 @@ public class ParseBenchmarkTests
     {
         using var output = new StringWriter();
 
-        int exitCode = await ParseBenchmark.RunAsync("/nonexistent/global.json.gz", 10, output, CancellationToken.None);
+        var error = await Assert.ThrowsAsync<CliException>(() => ParseBenchmark.RunAsync("/nonexistent/global.json.gz", 10, output, CancellationToken.None));
 
-        Assert.Equal(1, exitCode);
-        Assert.StartsWith("Cannot benchmark: no snapshot at /nonexistent/global.json.gz", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Input, error.ExitCode);
+        Assert.StartsWith("Cannot benchmark: no snapshot at /nonexistent/global.json.gz", error.Message, StringComparison.Ordinal);
+        Assert.Empty(output.ToString());
     }
 }
