@@ -1,7 +1,7 @@
 -- Least privilege. The role that runs the migrations owns every table (the owner: `flights` in the local
 -- cluster and in argocd/postgres). Two more roles get only what their programs need:
 --   flights_writer  the processor, closer and fetch: read and write rows, never change the schema;
---   flights_reader  the dashboard and BI tools: SELECT only.
+--   flights_reader  the dashboard: SELECT only (BI tools have flights_bi, SELECT on the bi_* views: 002).
 -- Roles belong to the whole server, so this file creates them (NOLOGIN) when they do not exist yet and the
 -- owner may create roles; whoever gives them a login and password (./setup.sh db start locally, the
 -- postgres-roles Job in the cluster) does so separately. Where the roles can neither be found nor created,
@@ -18,7 +18,7 @@ begin
             if may_create then
                 begin
                     execute format('create role %I nologin', role_name);
-                exception when duplicate_object then
+                exception when duplicate_object or unique_violation then
                     null; -- another database of this server created it at the same moment
                 end;
             else
