@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using Dapper;
+using Flights.Core;
+using Flights.Core.Storage;
 using Flights.Tests.Integration.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Flights.Tests.Integration.Storage;
@@ -110,6 +114,25 @@ public sealed class RoleTests
         dashboard.Interrupt();
         await dashboard.WaitAsync(Timeout);
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    }
+
+    [Fact]
+    public async Task Migrations_run_with_the_owner_connection_string_when_one_is_given()
+    {
+        await using var db = await TestPostgres.CreateDatabaseAsync(migrate: false);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            // Nothing listens here: only the owner's string can migrate.
+            ["ConnectionStrings:Flights"] = $"Host=127.0.0.1;Port={FreePort()};Username=nobody;Database=none;Timeout=2",
+            ["ConnectionStrings:FlightsOwner"] = db.ConnectionString,
+        }).Build();
+        await using var services = new ServiceCollection().AddLogging().AddFlightsStorage(configuration).BuildServiceProvider();
+
+        var result = await services.GetRequiredService<MigrationRunner>().MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(MigrationRunner.Shipped.Select(m => m.Name), result.Applied);
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        Assert.Equal(new NpgsqlConnectionStringBuilder(db.ConnectionString).Username, await connection.ExecuteScalarAsync<string>("select tableowner from pg_tables where schemaname = @schema and tablename = 'live_status'", new { schema = db.Schema }));
     }
 
     private static NpgsqlDataSource AsRole(TestDatabase db, string role) =>
