@@ -7,6 +7,7 @@ using Flights.Tests.Integration.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using static Flights.Tests.Integration.Infrastructure.States;
 
 namespace Flights.Tests.Integration.Storage;
 
@@ -78,6 +79,22 @@ public sealed class RoleTests
         await connection.ExecuteAsync("insert into dim_aircrafts (transponder_hex, first_seen, last_seen) values ('abc123', now(), now())");
         Assert.Equal(1, await connection.ExecuteAsync("update dim_aircrafts set last_callsign = 'TEST1' where transponder_hex = 'abc123'"));
         Assert.Equal(1, await connection.ExecuteAsync("delete from dim_aircrafts where transponder_hex = 'abc123'"));
+    }
+
+    [Fact]
+    public async Task The_processor_role_is_enough_for_the_smart_write_and_the_closer()
+    {
+        await using var db = await TestPostgres.CreateDatabaseAsync();
+        await using var writer = AsRole(db, "flights_writer");
+        // The schema stays the owner's to drop (db's disposal); this one only lends the writer's connections.
+        var pipeline = TestPipeline.For(new TestDatabase(db.Schema, db.ConnectionString, writer));
+
+        await pipeline.ProcessAsync(At("abc123", 0), At("abc123", 6, lat: 50.3));
+        await pipeline.ProcessAsync(At("fff000", 30)); // moves the pipeline clock past the flight-end threshold
+        var closed = await pipeline.Closer.CloseAsync(dryRun: false, CancellationToken.None);
+
+        Assert.Equal(1, closed.SignalLost);
+        Assert.Equal("signal_lost", Assert.Single(await pipeline.SessionsAsync("abc123")).EndReason);
     }
 
     [Fact]
