@@ -6,11 +6,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 LOCAL_DIR="$ROOT/.local"
-PG_DIR="$LOCAL_DIR/postgres"
-PG_DATA="$PG_DIR/data"
-PG_SOCKET="$PG_DIR/run"
-PG_LOG="$PG_DIR/server.log"
-PG_PORT_FILE="$PG_DIR/port"
+PG_DIR="$LOCAL_DIR/postgres" # moved by pg_locate when the 'postgres' user cannot enter the checkout
 PG_USER="flights"
 PG_DB="flights"
 
@@ -24,8 +20,13 @@ Usage: ./setup.sh <command> [args]
 Local development (needs only the .NET SDK; PostgreSQL is installed if missing):
   local [flights run args]   start the local PostgreSQL and run the whole pipeline (`flights run`)
   test                       run every test (starts PostgreSQL itself); prints "N passed, N failed"
-  db start|stop|status|url   manage the local PostgreSQL cluster in .local/postgres (git-ignored);
-                             `db start` prints the export line for ConnectionStrings__Flights
+  recordings                 download the recorded OpenSky data the tests read into .local/recordings
+                             (git-ignored; sources and SHA-256 in tests/recordings.manifest). Not
+                             needed where ../shared/data/opensky holds them; `test` fetches what is missing
+  db start|stop|status|url   manage the local PostgreSQL cluster in .local/postgres (git-ignored;
+                             /var/tmp/flights-pg-<hash> when root's 'postgres' cannot enter the checkout);
+                             `db start` prints the export line for ConnectionStrings__Flights;
+                             `db url writer|reader` the login of the processor's / dashboard's role
 
 Set ConnectionStrings__Flights to use an existing PostgreSQL server instead of the local one.
 
@@ -77,12 +78,46 @@ ensure_postgres_installed() {
 }
 
 # PostgreSQL refuses to run as root; when we are root, the cluster belongs to the 'postgres' user.
+# Any other user runs the cluster as themselves (sudo is only ever needed to install the package).
 pg_run() {
   if [ "$(id -u)" -eq 0 ]; then
-    id postgres >/dev/null 2>&1 || as_root useradd --system --home-dir "$PG_DIR" --shell /usr/sbin/nologin postgres
-    runuser -u postgres -- "$@"
+    # From /: postgres may not be allowed into the current directory.
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
+  fi
+}
+
+# Where this checkout's cluster lives: .local/postgres, unless we are root and the 'postgres' user cannot
+# enter the checkout (a checkout under mode-700 /root, as in many containers). Then it lives in
+# /var/tmp/flights-pg-<hash of the checkout path>, owned by postgres: still one cluster per checkout.
+pg_locate() {
+  if [ "$(id -u)" -eq 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres
+    if ! runuser -u postgres -- test -x "$ROOT" 2>/dev/null; then
+      PG_DIR="/var/tmp/flights-pg-$(printf '%s' "$ROOT" | sha256sum | cut -c1-16)"
+    fi
+  fi
+  PG_DATA="$PG_DIR/data"
+  PG_SOCKET="$PG_DIR/run"
+  PG_LOG="$PG_DIR/server.log"
+  PG_PORT_FILE="$PG_DIR/port"
+}
+
+# Creates the cluster's folder; outside the checkout it must be ours: /var/tmp is writable by everyone.
+pg_prepare_dir() {
+  if [ "$(id -u)" -eq 0 ]; then
+    mkdir -p "$PG_DIR"
+    case "$PG_DIR" in
+      "$LOCAL_DIR"/*) ;;
+      *) [ "$(stat -c %U "$PG_DIR")" = root ] || [ "$(stat -c %U "$PG_DIR")" = postgres ] \
+           || die "$PG_DIR belongs to $(stat -c %U "$PG_DIR"), not to postgres: remove it and run again" ;;
+    esac
+    chmod 700 "$PG_DIR"
+    mkdir -p "$PG_SOCKET"
+    chown -R postgres "$PG_DIR"
+  else
+    mkdir -p "$PG_DIR" "$PG_SOCKET"
   fi
 }
 
@@ -98,8 +133,28 @@ pick_port() {
   die "no free TCP port between 55432 and 55532 on 127.0.0.1"
 }
 
+# The connection string for a role: owner (the default; runs the migrations), writer or reader.
 pg_url() {
-  echo "Host=127.0.0.1;Port=$(cat "$PG_PORT_FILE");Username=$PG_USER;Database=$PG_DB;Pooling=true;Maximum Pool Size=20"
+  local user
+  case "${1:-owner}" in
+    owner) user="$PG_USER" ;;
+    writer) user=flights_writer ;;
+    reader) user=flights_reader ;;
+    *) die "usage: ./setup.sh db url [owner|writer|reader]" ;;
+  esac
+  echo "Host=127.0.0.1;Port=$(cat "$PG_PORT_FILE");Username=$user;Database=$PG_DB;Pooling=true;Maximum Pool Size=20"
+}
+
+# The login roles of least privilege (grants: sql/007_roles.sql, applied by the owner's migrations):
+# flights_writer for the processor, closer and fetch; flights_reader for the dashboard and BI tools.
+# The bootstrap user 'flights' owns the database and runs the migrations.
+db_roles() {
+  local bin="$1" port="$2" role
+  for role in flights_writer flights_reader; do
+    pg_run "$bin/psql" -h "$PG_SOCKET" -p "$port" -U "$PG_USER" -d "$PG_DB" -v ON_ERROR_STOP=1 -qtAc \
+      "do \$\$ begin if not exists (select from pg_roles where rolname = '$role') then create role $role login; else alter role $role login; end if; end \$\$" >/dev/null \
+      || die "could not create the role $role (log: $PG_LOG)"
+  done
 }
 
 pg_is_running() {
@@ -114,9 +169,9 @@ db_start() {
     return 0
   fi
   ensure_postgres_installed
+  pg_locate
   local bin; bin="$(pg_bin_dir)"
-  mkdir -p "$PG_DIR" "$PG_SOCKET"
-  if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$PG_DIR" 2>/dev/null || true; fi
+  pg_prepare_dir
   if [ ! -f "$PG_DATA/PG_VERSION" ]; then
     say "Creating a PostgreSQL cluster in $PG_DATA ..."
     pg_run "$bin/initdb" -D "$PG_DATA" -U "$PG_USER" --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
@@ -136,11 +191,13 @@ db_start() {
   if ! pg_run "$bin/psql" -h "$PG_SOCKET" -p "$port" -U "$PG_USER" -d postgres -tAc "select 1 from pg_database where datname = '$PG_DB'" | grep -q 1; then
     pg_run "$bin/createdb" -h "$PG_SOCKET" -p "$port" -U "$PG_USER" "$PG_DB"
   fi
+  db_roles "$bin" "$port"
   echo "export ConnectionStrings__Flights='$(pg_url)'"
 }
 
 db_stop() {
   local bin; bin="$(pg_bin_dir)" || { say "PostgreSQL is not installed."; return 0; }
+  pg_locate
   if pg_is_running; then
     pg_run "$bin/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null
     say "PostgreSQL stopped."
@@ -150,6 +207,7 @@ db_stop() {
 }
 
 db_status() {
+  pg_locate
   if pg_is_running; then say "running on 127.0.0.1:$(cat "$PG_PORT_FILE")"; pg_url; else say "not running"; return 1; fi
 }
 
@@ -158,9 +216,91 @@ cmd_db() {
     start) db_start ;;
     stop) db_stop ;;
     status) db_status ;;
-    url) pg_is_running || die "the local PostgreSQL is not running: ./setup.sh db start"; pg_url ;;
-    *) die "usage: ./setup.sh db start|stop|status|url" ;;
+    url) pg_locate; pg_is_running || die "the local PostgreSQL is not running: ./setup.sh db start"; pg_url "${2:-owner}" ;;
+    *) die "usage: ./setup.sh db start|stop|status|url [owner|writer|reader]" ;;
   esac
+}
+
+# ---------------------------------------------------------------------------------------------
+# Recorded OpenSky data for the tests: ../shared/data/opensky when present, else the git-ignored
+# cache .local/recordings, filled from the public origins listed in tests/recordings.manifest.
+# ---------------------------------------------------------------------------------------------
+
+RECORDINGS_MANIFEST="${FLIGHTS_RECORDINGS_MANIFEST:-$ROOT/tests/recordings.manifest}"
+RECORDINGS_CACHE="${FLIGHTS_RECORDINGS_DIR:-$LOCAL_DIR/recordings}"
+RECORDINGS_SHARED="$ROOT/../shared/data/opensky"
+
+recordings_base_url() {
+  [ -n "${FLIGHTS_RECORDINGS_BASE_URL:-}" ] && { echo "$FLIGHTS_RECORDINGS_BASE_URL"; return 0; }
+  awk '$1 == "base-url" { print $2 }' "$RECORDINGS_MANIFEST"
+}
+
+# name sha256 transform path, one recording per line
+recordings_entries() {
+  awk '$1 !~ /^#/ && $1 != "base-url" && NF == 4' "$RECORDINGS_MANIFEST"
+}
+
+# The SHA-256 of what the tests read from a stored file: the file itself, or its gzip content.
+recording_digest() {
+  case "$2" in
+    none) sha256sum < "$1" ;;
+    gzip) gzip -dc < "$1" 2>/dev/null | sha256sum ;;
+    *) echo "unknown-transform" ;;
+  esac | cut -d' ' -f1
+}
+
+recording_ok() { # file transform sha256
+  [ -f "$1" ] && [ "$(recording_digest "$1" "$2")" = "$3" ]
+}
+
+# Downloads one recording into the cache; keeps it only when its checksum matches the manifest.
+fetch_recording() {
+  local name="$1" sha="$2" transform="$3" path="$4" url part actual
+  url="$(recordings_base_url)$path"
+  mkdir -p "$RECORDINGS_CACHE"
+  part="$RECORDINGS_CACHE/.$name.download"
+  if ! curl -fsSL --connect-timeout 10 --max-time 600 -o "$part" "$url" 2>"$part.err"; then
+    say "setup.sh: could not download $name from $url ($(tail -n 1 "$part.err" | sed 's/^curl: ([0-9]*) //'))"
+    rm -f "$part" "$part.err"; return 1
+  fi
+  rm -f "$part.err"
+  actual="$(sha256sum < "$part" | cut -d' ' -f1)"
+  if [ "$actual" != "$sha" ]; then
+    say "setup.sh: $name from $url has SHA-256 $actual, but tests/recordings.manifest says $sha: not kept"
+    rm -f "$part"; return 1
+  fi
+  case "$transform" in
+    none) mv "$part" "$RECORDINGS_CACHE/$name" ;;
+    gzip) gzip -n -c < "$part" > "$part.gz" && mv "$part.gz" "$RECORDINGS_CACHE/$name"; rm -f "$part" ;;
+    *) rm -f "$part"; say "setup.sh: unknown transform '$transform' for $name in tests/recordings.manifest"; return 1 ;;
+  esac
+  say "Downloaded $name into $RECORDINGS_CACHE (SHA-256 verified)."
+}
+
+# `./setup.sh recordings`: fills the cache with every recording it does not hold yet (verified).
+cmd_recordings() {
+  local name sha transform path status=0
+  [ -f "$RECORDINGS_MANIFEST" ] || die "no recordings manifest at $RECORDINGS_MANIFEST"
+  while read -r name sha transform path; do
+    if recording_ok "$RECORDINGS_CACHE/$name" "$transform" "$sha"; then
+      say "$name is in $RECORDINGS_CACHE (SHA-256 verified)."
+    else
+      fetch_recording "$name" "$sha" "$transform" "$path" || status=1
+    fi
+  done < <(recordings_entries)
+  return "$status"
+}
+
+# Before the tests: fetch what neither ../shared nor the cache holds. Never fails: without network the
+# tests that read a missing recording fail, each with one line naming `./setup.sh recordings`.
+recordings_for_tests() {
+  local name sha transform path
+  while read -r name sha transform path; do
+    recording_ok "$RECORDINGS_SHARED/$name" "$transform" "$sha" && continue
+    recording_ok "$RECORDINGS_CACHE/$name" "$transform" "$sha" && continue
+    fetch_recording "$name" "$sha" "$transform" "$path" \
+      || say "NOTE: recording $name is missing; the tests that read it will fail (./setup.sh recordings)."
+  done < <(recordings_entries)
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -180,6 +320,7 @@ kafka_extension_build_args() {
 }
 
 cmd_test() {
+  recordings_for_tests
   local exports
   exports="$(db_start)"
   eval "$exports"
@@ -360,6 +501,15 @@ create_secrets() {
   [ -n "$db_password" ] || db_password="$(head -c 32 /dev/urandom | base64 | tr -d '/+=' | head -c 24)"
   local connection="Host=postgres.flights.svc;Port=5432;Database=flights;Username=flights;Password=$db_password;Maximum Pool Size=20"
   apply_secret flights flights-db password="$db_password" connection-string="$connection"
+  # One secret per role (sql/007_roles.sql): the owner's above runs the migrations; the Job postgres-roles
+  # (argocd/postgres) gives these two roles their login with these passwords, kept across runs.
+  local writer_password reader_password
+  writer_password="$(secret_value flights flights-db-writer password)"
+  [ -n "$writer_password" ] || writer_password="$(head -c 32 /dev/urandom | base64 | tr -d '/+=' | head -c 24)"
+  reader_password="$(secret_value flights flights-db-reader password)"
+  [ -n "$reader_password" ] || reader_password="$(head -c 32 /dev/urandom | base64 | tr -d '/+=' | head -c 24)"
+  apply_secret flights flights-db-writer password="$writer_password" connection-string="Host=postgres.flights.svc;Port=5432;Database=flights;Username=flights_writer;Password=$writer_password;Maximum Pool Size=20"
+  apply_secret flights flights-db-reader password="$reader_password" connection-string="Host=postgres.flights.svc;Port=5432;Database=flights;Username=flights_reader;Password=$reader_password;Maximum Pool Size=10"
 
   local client_id="${OPENSKY_CLIENT_ID:-}" client_secret="${OPENSKY_CLIENT_SECRET:-}"
   if [ -z "$client_id" ] && [ -f "$ROOT/credentials.json" ]; then
@@ -517,6 +667,7 @@ main() {
   case "$cmd" in
     -h|--help|help|"") usage ;;
     db) cmd_db "$@" ;;
+    recordings) cmd_recordings "$@" ;;
     test) cmd_test "$@" ;;
     local) cmd_local "$@" ;;
     up) cmd_up "$@" ;;

@@ -19,7 +19,7 @@ namespace Flights.Core;
 /// </summary>
 public static class ServiceCollectionExtensions
 {
-    /// <summary>PostgreSQL: the data source (from <c>ConnectionStrings__Flights</c>), migrations (and migrate-at-start), the smart write and the closer's storage.</summary>
+    /// <summary>PostgreSQL: the data source (from <c>ConnectionStrings__Flights</c>), migrations as the owner (<c>ConnectionStrings__FlightsOwner</c>, else the same) and migrate-at-start.</summary>
     public static IServiceCollection AddFlightsStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.SectionName));
@@ -33,7 +33,17 @@ public static class ServiceCollectionExtensions
 
             return new NpgsqlDataSourceBuilder(connectionString) { Name = "flights" }.Build();
         });
-        services.TryAddSingleton<MigrationRunner>();
+        // The migrations run as the owner of the tables; without an owner's connection string the one role does everything.
+        services.TryAddKeyedSingleton(DatabaseOptions.OwnerConnectionStringName, (sp, _) =>
+        {
+            var owner = configuration.GetConnectionString(DatabaseOptions.OwnerConnectionStringName);
+            return string.IsNullOrWhiteSpace(owner)
+                ? sp.GetRequiredService<NpgsqlDataSource>()
+                : new NpgsqlDataSourceBuilder(owner) { Name = "flights-owner" }.Build();
+        });
+        services.TryAddSingleton(sp => new MigrationRunner(
+            sp.GetRequiredKeyedService<NpgsqlDataSource>(DatabaseOptions.OwnerConnectionStringName),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<MigrationRunner>>()));
         services.AddHostedService<MigrateAtStartService>();
         return services;
     }

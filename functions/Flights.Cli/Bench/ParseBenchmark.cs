@@ -4,6 +4,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Flights.Cli.Hosting;
 using Flights.Core.OpenSky;
 
 namespace Flights.Cli.Bench;
@@ -20,7 +21,8 @@ public static class ParseBenchmark
     /// Loads the snapshot (<c>.json</c> or gzip), parses it <paramref name="iterations"/> times with the
     /// buffer-reusing parser and then with the baseline, and writes a report whose last line is one JSON object.
     /// </summary>
-    /// <returns>0 on success; 1 when the file is missing or cannot be parsed.</returns>
+    /// <returns>0 on success.</returns>
+    /// <exception cref="CliException">Exit code 6: the file is missing, is not a response, or holds no states.</exception>
     public static async Task<int> RunAsync(string snapshotPath, int iterations, TextWriter output, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(snapshotPath);
@@ -29,10 +31,9 @@ public static class ParseBenchmark
 
         if (!File.Exists(snapshotPath))
         {
-            await output.WriteLineAsync(
-                $"Cannot benchmark: no snapshot at {Path.GetFullPath(snapshotPath)} (the recorded one is ../shared/data/opensky/global-20251228.json.gz from the repository root).".AsMemory(),
-                ct);
-            return 1;
+            throw new CliException(
+                $"Cannot benchmark: no snapshot at {Path.GetFullPath(snapshotPath)} (the recorded one is global-20251228.json.gz in ../shared/data/opensky, or in .local/recordings after ./setup.sh recordings).",
+                ExitCodes.Input);
         }
 
         byte[] json = await LoadAsync(snapshotPath, ct);
@@ -44,15 +45,13 @@ public static class ParseBenchmark
         }
         catch (OpenSkyFormatException ex)
         {
-            await output.WriteLineAsync($"Cannot benchmark {snapshotPath}: {ex.Message}".AsMemory(), ct);
-            return 1;
+            throw new CliException($"Cannot benchmark {snapshotPath}: {ex.Message}", ExitCodes.Input, ex);
         }
 
         int count = states.Count;
         if (count == 0)
         {
-            await output.WriteLineAsync($"Cannot benchmark {snapshotPath}: the snapshot holds no states.".AsMemory(), ct);
-            return 1;
+            throw new CliException($"Cannot benchmark {snapshotPath}: the snapshot holds no states.", ExitCodes.Input);
         }
 
         long callsignBytes = states.Sum(s => s.Callsign is null ? 0L : StringBytes(s.Callsign.Length));

@@ -13,6 +13,7 @@ public static class AircraftCommand
         var import = new Command("import", "Import the OpenSky aircraft database CSV (idempotent; malformed rows are counted and skipped)") { path };
         import.SetAction(async (parseResult, cancellationToken) =>
         {
+            AircraftImportCommand.CheckInput(parseResult.GetValue(path)!);
             await using var host = await CliHost.CreateAsync(new CliHostOptions(parseResult.GetValue(FlightsCommandLine.Verbose)), output, cancellationToken);
             using var app = host.Build();
             return await AircraftImportCommand.RunAsync(app.Services, parseResult.GetValue(path)!, output, cancellationToken);

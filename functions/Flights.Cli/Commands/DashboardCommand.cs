@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Flights.Cli.Hosting;
 using Flights.Cli.Pipeline;
+using Flights.Core.Storage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
 
@@ -16,6 +18,7 @@ public static class DashboardCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             await using var host = await CliHost.CreateAsync(new CliHostOptions(parseResult.GetValue(FlightsCommandLine.Verbose), Web: true), output, cancellationToken);
+            UseReaderRole(host.Builder.Configuration);
             host.AddDashboard();
             ((Microsoft.AspNetCore.Builder.WebApplicationBuilder)host.Builder).WebHost.UseUrls(parseResult.GetValue(urls)!);
             using var app = host.Build();
@@ -26,5 +29,21 @@ public static class DashboardCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The dashboard only reads: it connects with the read-only role (ConnectionStrings__FlightsReader, else
+    /// ConnectionStrings__Flights) and never migrates, so a dashboard can never change the schema or the data.
+    /// </summary>
+    private static void UseReaderRole(Microsoft.Extensions.Configuration.IConfigurationManager configuration)
+    {
+        var settings = new Dictionary<string, string?> { [$"{DatabaseOptions.SectionName}:{nameof(DatabaseOptions.MigrateAtStart)}"] = "false" };
+        var reader = configuration.GetConnectionString(DatabaseOptions.ReaderConnectionStringName);
+        if (!string.IsNullOrWhiteSpace(reader))
+        {
+            settings[$"ConnectionStrings:{DatabaseOptions.ConnectionStringName}"] = reader;
+        }
+
+        configuration.AddInMemoryCollection(settings);
     }
 }

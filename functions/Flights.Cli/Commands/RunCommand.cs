@@ -2,6 +2,7 @@ using System.CommandLine;
 using Flights.Cli.Hosting;
 using Flights.Cli.Pipeline;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 namespace Flights.Cli.Commands;
@@ -14,17 +15,23 @@ namespace Flights.Cli.Commands;
 /// </summary>
 public static class RunCommand
 {
+    /// <summary>The setting that turns the fetch schedule off, like --no-fetch.</summary>
+    public const string FetchSetting = "Run:Fetch";
+
     public static readonly Option<string> Urls = new("--urls") { Description = "Where the dashboard listens", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
 
     public static Command Create(TextWriter output)
     {
         var noDashboard = new Option<bool>("--no-dashboard") { Description = "Do not serve the dashboard" };
-        var command = new Command("run", "Run the pipeline locally: fetch from OpenSky, Kafka, smart write, flight lifecycle, dashboard") { Urls, noDashboard };
+        var noFetch = new Option<bool>("--no-fetch") { Description = $"Do not poll OpenSky: only the consumer, the closer and the dashboard (also {FetchSetting.Replace(":", "__", StringComparison.Ordinal)}=false)" };
+        var command = new Command("run", "Run the pipeline locally: fetch from OpenSky, Kafka, smart write, flight lifecycle, dashboard") { Urls, noDashboard, noFetch };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var dashboard = !parseResult.GetValue(noDashboard);
             await using var host = await CliHost.CreateAsync(new CliHostOptions(parseResult.GetValue(FlightsCommandLine.Verbose), StartLocalPostgres: true, EmbeddedKafka: true, Web: dashboard), output, cancellationToken);
-            host.AddPipeline(output, fetchAndClose: true);
+            // Without fetching, something else fills Kafka: `flights replay --publish-only`, a simulator, another host.
+            var fetch = !parseResult.GetValue(noFetch) && host.Configuration.GetValue(FetchSetting, true);
+            host.AddPipeline(output, fetchAndClose: true, fetch);
             if (dashboard)
             {
                 host.AddDashboard();
@@ -38,9 +45,10 @@ public static class RunCommand
             }
 
             await app.StartAsync(cancellationToken);
+            var what = fetch ? "Pipeline running" : "Pipeline running without fetching (consumer, closer" + (dashboard ? ", dashboard)" : ")");
             await output.WriteLineAsync(dashboard
-                ? $"Pipeline running. Dashboard: {parseResult.GetValue(Urls)}  (Ctrl+C to stop)"
-                : "Pipeline running (Ctrl+C to stop).");
+                ? $"{what}. Dashboard: {parseResult.GetValue(Urls)}  (Ctrl+C to stop)"
+                : $"{what} (Ctrl+C to stop).");
             await app.WaitForShutdownAsync(cancellationToken);
             return ExitCodes.Ok;
         });

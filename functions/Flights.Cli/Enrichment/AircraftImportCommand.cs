@@ -1,3 +1,4 @@
+using Flights.Cli.Hosting;
 using Flights.Core.Enrichment;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -7,14 +8,19 @@ namespace Flights.Cli.Enrichment;
 /// <summary><c>flights aircraft import &lt;csv&gt;</c>: loads the OpenSky aircraft database into the warehouse.</summary>
 public static class AircraftImportCommand
 {
-    /// <summary>Imports the file; 0 on success, 1 when the file is missing or is not the aircraft database.</summary>
-    public static async Task<int> RunAsync(IServiceProvider services, string csvPath, TextWriter output, CancellationToken ct)
+    /// <summary>Fails with exit code 6 (input) when the file is missing, before anything connects to the database.</summary>
+    public static void CheckInput(string csvPath)
     {
         if (!File.Exists(csvPath))
         {
-            await output.WriteLineAsync($"No such file: {csvPath}. Download the aircraft database CSV from https://opensky-network.org/datasets/metadata/ (see docs/bi.md).");
-            return 1;
+            throw new CliException($"No such file: {csvPath}. Download the aircraft database CSV from https://opensky-network.org/datasets/metadata/ (see docs/bi.md).", ExitCodes.Input);
         }
+    }
+
+    /// <summary>Imports the file; 0 on success. A missing file or one that is not the aircraft database is a <see cref="CliException"/> with exit code 6.</summary>
+    public static async Task<int> RunAsync(IServiceProvider services, string csvPath, TextWriter output, CancellationToken ct)
+    {
+        CheckInput(csvPath);
 
         var importer = new AircraftDatabaseImporter(services.GetRequiredService<NpgsqlDataSource>(), services.GetService<TimeProvider>() ?? TimeProvider.System);
         try
@@ -28,8 +34,7 @@ public static class AircraftImportCommand
         catch (InvalidDataException ex)
         {
             // A wrong file is the user's to fix; say what is wrong instead of a stack trace.
-            await output.WriteLineAsync($"{csvPath} is not the OpenSky aircraft database: {ex.Message}");
-            return 1;
+            throw new CliException($"{csvPath} is not the OpenSky aircraft database: {ex.Message}", ExitCodes.Input, ex);
         }
     }
 }

@@ -23,10 +23,13 @@ public sealed record CliHostOptions(bool Verbose, bool StartLocalPostgres = fals
 /// </summary>
 public sealed class CliHost : IAsyncDisposable
 {
-    private CliHost(IHostApplicationBuilder builder, EmbeddedKafkaCluster? embeddedKafka)
+    private readonly StartedFlag started;
+
+    private CliHost(IHostApplicationBuilder builder, EmbeddedKafkaCluster? embeddedKafka, StartedFlag started)
     {
         Builder = builder;
         EmbeddedKafka = embeddedKafka;
+        this.started = started;
     }
 
     public IHostApplicationBuilder Builder { get; }
@@ -58,6 +61,11 @@ public sealed class CliHost : IAsyncDisposable
         // The resilience pipeline logs every retry attempt with a stack trace; the fetch job's own line says
         // what failed and what happens next.
         builder.Logging.AddFilter("Polly", options.Verbose ? LogLevel.Information : LogLevel.None);
+        // A failed start ("Hosting failed to start", with the whole stack) reaches the user as the one line of
+        // CliErrors instead; once started, the host's own errors are logged as before.
+        var started = new StartedFlag();
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level =>
+            level >= (options.Verbose ? LogLevel.Warning : started.IsSet ? LogLevel.Error : LogLevel.Critical));
 
         var overrides = new Dictionary<string, string?>();
         if (options.StartLocalPostgres && string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Flights")))
@@ -82,20 +90,35 @@ public sealed class CliHost : IAsyncDisposable
             .AddFlightsStorage(builder.Configuration)
             .AddFlightsKafka(builder.Configuration)
             .AddFlightsProcessing(builder.Configuration);
-        return new CliHost(builder, embedded);
+        return new CliHost(builder, embedded, started);
     }
 
     /// <summary>Builds the host: a WebApplication when <see cref="CliHostOptions.Web"/> was asked for.</summary>
-    public IHost Build() => Builder switch
+    public IHost Build()
     {
-        WebApplicationBuilder web => web.Build(),
-        HostApplicationBuilder plain => plain.Build(),
-        _ => throw new InvalidOperationException("unknown host builder"),
-    };
+        IHost host = Builder switch
+        {
+            WebApplicationBuilder web => web.Build(),
+            HostApplicationBuilder plain => plain.Build(),
+            _ => throw new InvalidOperationException("unknown host builder"),
+        };
+        host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(started.Set);
+        return host;
+    }
 
     public ValueTask DisposeAsync()
     {
         EmbeddedKafka?.Dispose();
         return ValueTask.CompletedTask;
     }
+}
+
+/// <summary>Set once the host has started; the logging filter reads it on every call.</summary>
+internal sealed class StartedFlag
+{
+    private volatile bool isSet;
+
+    public bool IsSet => isSet;
+
+    public void Set() => isSet = true;
 }

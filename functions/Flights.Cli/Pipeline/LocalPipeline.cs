@@ -12,18 +12,25 @@ namespace Flights.Cli.Pipeline;
 /// <summary>The jobs of `flights run` and `flights replay`, registered on a CLI host.</summary>
 public static class LocalPipeline
 {
-    /// <summary>The consumer and the progress line; with <paramref name="fetchAndClose"/> also the fetch and closer schedules.</summary>
-    public static void AddPipeline(this CliHost host, TextWriter output, bool fetchAndClose)
+    /// <summary>
+    /// The consumer and the progress line; with <paramref name="fetchAndClose"/> also the closer's schedule and,
+    /// unless <paramref name="fetch"/> is false, the fetch schedule.
+    /// </summary>
+    public static void AddPipeline(this CliHost host, TextWriter output, bool fetchAndClose, bool fetch = true)
     {
         var services = host.Builder.Services;
         services.AddSingleton<StateConsumerService>();
         services.AddHostedService(sp => sp.GetRequiredService<StateConsumerService>());
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ProgressReporter>(sp, output));
         services.AddHostedService(sp => sp.GetRequiredService<ProgressReporter>());
-        if (fetchAndClose)
+        if (fetchAndClose && fetch)
         {
             services.AddFlightsIngestion(host.Configuration);
             services.AddHostedService<FetchLoopService>();
+        }
+
+        if (fetchAndClose)
+        {
             services.AddHostedService<CloseLoopService>();
         }
     }

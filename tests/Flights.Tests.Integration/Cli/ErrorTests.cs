@@ -51,6 +51,66 @@ public sealed class ErrorTests
     }
 
     [Fact]
+    public async Task PostgreSQL_down_when_the_pipeline_starts_gives_one_line_without_a_stack_and_exits_3()
+    {
+        var port = FreePort();
+
+        var (exit, _, error) = await FlightsProcess.RunAsync(new Dictionary<string, string?> { ["ConnectionStrings__Flights"] = $"Host=127.0.0.1;Port={port};Username=flights;Database=flights;Timeout=3" }, Timeout, "run", "--no-fetch", "--no-dashboard");
+
+        Assert.Equal(3, exit);
+        Assert.Equal("flights: PostgreSQL is unreachable (Connection refused): start it with `./setup.sh db start` or fix ConnectionStrings__Flights.", error.Trim());
+    }
+
+    [Fact]
+    public async Task A_missing_aircraft_database_file_goes_to_stderr_and_exits_6()
+    {
+        var (exit, output, error) = await FlightsProcess.RunAsync(new Dictionary<string, string?>(), Timeout, "aircraft", "import", "/nonexistent/aircraftDatabase.csv");
+
+        Assert.Equal(6, exit);
+        Assert.Equal("flights: No such file: /nonexistent/aircraftDatabase.csv. Download the aircraft database CSV from https://opensky-network.org/datasets/metadata/ (see docs/bi.md).", error.Trim());
+        Assert.Equal("", output.Trim());
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_the_aircraft_database_goes_to_stderr_and_exits_6()
+    {
+        await using var db = await TestPostgres.CreateDatabaseAsync();
+        var path = Path.Combine(Path.GetTempPath(), $"not-aircraft-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(path, "a,b\n1,2\n");
+        try
+        {
+            var (exit, output, error) = await FlightsProcess.RunAsync(new Dictionary<string, string?> { ["ConnectionStrings__Flights"] = db.ConnectionString }, Timeout, "aircraft", "import", path);
+
+            Assert.Equal(6, exit);
+            Assert.Equal($"flights: {path} is not the OpenSky aircraft database: The aircraft CSV has no icao24 column (header: a,b).", error.Trim());
+            Assert.Equal("", output.Trim());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task A_missing_benchmark_snapshot_goes_to_stderr_and_exits_6()
+    {
+        var (exit, output, error) = await FlightsProcess.RunAsync(new Dictionary<string, string?>(), Timeout, "bench", "parse", "--snapshot", "/nonexistent/global.json.gz");
+
+        Assert.Equal(6, exit);
+        Assert.Equal("flights: Cannot benchmark: no snapshot at /nonexistent/global.json.gz (the recorded one is global-20251228.json.gz in ../shared/data/opensky, or in .local/recordings after ./setup.sh recordings).", error.Trim());
+        Assert.Equal("", output.Trim());
+    }
+
+    [Fact]
+    public async Task An_impossible_benchmark_size_goes_to_stderr_and_exits_6()
+    {
+        var (exit, _, error) = await FlightsProcess.RunAsync(new Dictionary<string, string?>(), Timeout, "bench", "write", "--aircraft", "0");
+
+        Assert.Equal(6, exit);
+        Assert.Equal("flights: bench write needs --aircraft, --batches and --step-seconds of 1 or more and --history of 0 or more (got 0, 20, 300, 0).", error.Trim());
+    }
+
+    [Fact]
     public async Task A_dashboard_port_in_use_says_so_and_exits_7()
     {
         await using var db = await TestPostgres.CreateDatabaseAsync();

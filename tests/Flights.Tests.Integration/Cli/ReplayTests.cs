@@ -12,7 +12,7 @@ public sealed class ReplayTests
     // Airports of the capture's area: Reagan National, Dulles, Baltimore/Washington, Andrews.
     private static readonly (string Name, double Lat, double Lon)[] Airports = [("DCA", 38.8521, -77.0377), ("IAD", 38.9531, -77.4565), ("BWI", 39.1754, -76.6683), ("ADW", 38.8108, -76.8670)];
 
-    private static string Capture => RepositoryRoot.SharedData("dcmetro-20230318-capture.zip");
+    private static string Capture => Recordings.Path("dcmetro-20230318-capture.zip");
 
     private static Dictionary<string, string?> Environment(TestDatabase db) => new() { ["ConnectionStrings__Flights"] = db.ConnectionString };
 

@@ -74,22 +74,10 @@ public sealed class TestDatabase(string schema, string connectionString, NpgsqlD
     }
 }
 
-/// <summary>The repository root (the folder holding Functions.sln) and the shared recorded data beside it.</summary>
+/// <summary>The repository root: the folder holding Functions.sln. Recorded data: <see cref="Recordings"/>.</summary>
 public static class RepositoryRoot
 {
     public static string Path { get; } = Find();
-
-    /// <summary>A file of the recorded OpenSky data in ../shared/data/opensky; fails the test when it is missing.</summary>
-    public static string SharedData(string fileName)
-    {
-        var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(Path, "..", "shared", "data", "opensky", fileName));
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Recorded OpenSky data not found at {path}; it is expected in ../shared/data/opensky beside the repository.");
-        }
-
-        return path;
-    }
 
     private static string Find()
     {

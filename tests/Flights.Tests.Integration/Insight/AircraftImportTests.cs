@@ -1,5 +1,6 @@
 using Dapper;
 using Flights.Cli.Enrichment;
+using Flights.Cli.Hosting;
 using Flights.Core.Enrichment;
 using Flights.Tests.Integration.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -112,11 +113,11 @@ public sealed class AircraftImportTests
             var output = new StringWriter();
 
             Assert.Equal(0, await AircraftImportCommand.RunAsync(services, good, output, CancellationToken.None));
-            Assert.Equal(1, await AircraftImportCommand.RunAsync(services, wrong, output, CancellationToken.None));
+            var error = await Assert.ThrowsAsync<CliException>(() => AircraftImportCommand.RunAsync(services, wrong, output, CancellationToken.None));
 
-            var lines = output.ToString().ReplaceLineEndings("\n").Split('\n');
-            Assert.Equal("7 rows: 4 new, 0 changed, 0 unchanged, 1 duplicates, 2 malformed skipped; 0 known aircraft enriched.", lines[0]);
-            Assert.StartsWith($"{wrong} is not the OpenSky aircraft database: The aircraft CSV has no icao24 column", lines[1], StringComparison.Ordinal);
+            Assert.Equal("7 rows: 4 new, 0 changed, 0 unchanged, 1 duplicates, 2 malformed skipped; 0 known aircraft enriched.", output.ToString().Trim());
+            Assert.Equal(ExitCodes.Input, error.ExitCode);
+            Assert.StartsWith($"{wrong} is not the OpenSky aircraft database: The aircraft CSV has no icao24 column", error.Message, StringComparison.Ordinal);
         }
         finally
         {

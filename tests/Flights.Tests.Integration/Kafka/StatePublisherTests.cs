@@ -72,7 +72,7 @@ public sealed class StatePublisherTests
 
     private static StatesSnapshot LoadGlobalSnapshot()
     {
-        using var gzip = new GZipStream(File.OpenRead(RepositoryRoot.SharedData("global-20251228.json.gz")), CompressionMode.Decompress);
+        using var gzip = new GZipStream(File.OpenRead(Recordings.Path("global-20251228.json.gz")), CompressionMode.Decompress);
         using var bytes = new MemoryStream();
         gzip.CopyTo(bytes);
         return StatesParser.Parse(bytes.ToArray());

@@ -1,4 +1,5 @@
 using Flights.Cli.Bench;
+using Flights.Cli.Hosting;
 
 using Flights.Tests.Integration.Infrastructure;
 
@@ -12,7 +13,7 @@ public class ParseBenchmarkTests
     {
         using var output = new StringWriter();
 
-        int exitCode = await ParseBenchmark.RunAsync(RepositoryRoot.SharedData("global-20251228.json.gz"), 1, output, CancellationToken.None);
+        int exitCode = await ParseBenchmark.RunAsync(Recordings.Path("global-20251228.json.gz"), 1, output, CancellationToken.None);
 
         Assert.Equal(0, exitCode);
         var (lines, _) = BenchmarkReport.Read(
@@ -28,9 +29,10 @@ public class ParseBenchmarkTests
     {
         using var output = new StringWriter();
 
-        int exitCode = await ParseBenchmark.RunAsync("/nonexistent/global.json.gz", 10, output, CancellationToken.None);
+        var error = await Assert.ThrowsAsync<CliException>(() => ParseBenchmark.RunAsync("/nonexistent/global.json.gz", 10, output, CancellationToken.None));
 
-        Assert.Equal(1, exitCode);
-        Assert.StartsWith("Cannot benchmark: no snapshot at /nonexistent/global.json.gz", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Input, error.ExitCode);
+        Assert.StartsWith("Cannot benchmark: no snapshot at /nonexistent/global.json.gz", error.Message, StringComparison.Ordinal);
+        Assert.Empty(output.ToString());
     }
 }

@@ -11,7 +11,7 @@ public class RecordedSnapshotsTests
     public void The_recorded_global_snapshot_parses_completely()
     {
         byte[] json;
-        using (var gzip = new GZipStream(File.OpenRead(RepositoryRoot.SharedData("global-20251228.json.gz")), CompressionMode.Decompress))
+        using (var gzip = new GZipStream(File.OpenRead(Recordings.Path("global-20251228.json.gz")), CompressionMode.Decompress))
         using (var buffer = new MemoryStream())
         {
             gzip.CopyTo(buffer);
@@ -35,7 +35,7 @@ public class RecordedSnapshotsTests
     [Fact]
     public void Every_recorded_dc_metro_response_parses_with_the_documented_totals()
     {
-        using var zip = ZipFile.OpenRead(RepositoryRoot.SharedData("dcmetro-20230318-capture.zip"));
+        using var zip = ZipFile.OpenRead(Recordings.Path("dcmetro-20230318-capture.zip"));
         var entries = zip.Entries.Where(e => e.FullName.EndsWith(".json", StringComparison.Ordinal)).ToList();
         var states = new List<StateVector>();
         var times = new HashSet<long>();

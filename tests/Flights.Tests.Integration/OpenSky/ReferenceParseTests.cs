@@ -16,7 +16,7 @@ public class ReferenceParseTests
     public void The_global_snapshot_parses_exactly_as_a_JsonDocument_reading_of_it()
     {
         byte[] json;
-        using (var gzip = new GZipStream(File.OpenRead(RepositoryRoot.SharedData("global-20251228.json.gz")), CompressionMode.Decompress))
+        using (var gzip = new GZipStream(File.OpenRead(Recordings.Path("global-20251228.json.gz")), CompressionMode.Decompress))
         using (var buffer = new MemoryStream())
         {
             gzip.CopyTo(buffer);
@@ -29,7 +29,7 @@ public class ReferenceParseTests
     [Fact]
     public void Every_dc_metro_response_parses_exactly_as_a_JsonDocument_reading_of_it()
     {
-        using var zip = ZipFile.OpenRead(RepositoryRoot.SharedData("dcmetro-20230318-capture.zip"));
+        using var zip = ZipFile.OpenRead(Recordings.Path("dcmetro-20230318-capture.zip"));
         int compared = 0;
         foreach (var entry in zip.Entries.Where(e => e.FullName.EndsWith(".json", StringComparison.Ordinal)))
         {
