@@ -35,6 +35,7 @@ public interface IStatePublisher
 /// </summary>
 public sealed partial class StatePublisher(KafkaProducer producer, IOptions<KafkaOptions> options, ILogger<StatePublisher> logger) : IStatePublisher
 {
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
     private readonly string topic = options.Value.Topic;
     private readonly TimeSpan timeout = options.Value.PublishTimeout;
 
@@ -44,7 +45,11 @@ public sealed partial class StatePublisher(KafkaProducer producer, IOptions<Kafk
         int partitions;
         try
         {
-            partitions = producer.PartitionCount(topic, timeout);
+            // Read for every snapshot, never cached: markers to fewer partitions than the producer hashes states to
+            // would leave a new partition out of the lifecycle clock. The call blocks, so it is bounded well below
+            // the publish timeout: a stop request waits for it.
+            cancellationToken.ThrowIfCancellationRequested();
+            partitions = producer.PartitionCount(topic, timeout < MetadataTimeout ? timeout : MetadataTimeout);
         }
         catch (KafkaException ex)
         {
