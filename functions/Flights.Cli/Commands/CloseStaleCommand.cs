@@ -20,7 +20,9 @@ public static class CloseStaleCommand
             var result = await app.Services.GetRequiredService<StaleFlightCloser>().CloseAsync(isDryRun, cancellationToken);
             if (result.PipelineClock is null)
             {
-                await output.WriteLineAsync("No data processed yet: the pipeline clock is not set, nothing to close.");
+                await output.WriteLineAsync(result.NewestClock is null
+                    ? "No data processed yet: the pipeline clock is not set, nothing to close."
+                    : $"No lifecycle (safe) clock yet: a partition has processed no snapshot marker (newest clock {result.NewestClock:u}); nothing to close.");
                 return ExitCodes.Ok;
             }
 
@@ -29,7 +31,7 @@ public static class CloseStaleCommand
                 await output.WriteLineAsync($"{(isDryRun ? "would end" : "ended")} session {session.SessionId} {session.Icao24} {session.Callsign ?? "-"} at {session.EndedAt:u} ({session.Reason})");
             }
 
-            await output.WriteLineAsync($"Pipeline clock {result.PipelineClock:u}: {(isDryRun ? "would end" : "ended")} {result.SignalLost} signal_lost, {result.Landed} landed; live rows removed: {result.LiveRowsRemoved}.");
+            await output.WriteLineAsync($"Lifecycle (safe) clock {result.PipelineClock:u} (newest {result.NewestClock:u}): {(isDryRun ? "would end" : "ended")} {result.SignalLost} signal_lost, {result.Landed} landed; live rows removed: {result.LiveRowsRemoved}.");
             return ExitCodes.Ok;
         });
         return command;

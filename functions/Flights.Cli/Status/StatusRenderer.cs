@@ -23,6 +23,7 @@ public static class StatusRenderer
             ("Status", report.Status.ToString().ToUpperInvariant()),
             ("Checked at", Time(report.CheckedAt)),
             ("Pipeline clock", report.PipelineClock is { } clock ? $"{Time(clock)} ({PipelineHealthService.Format(report.DataAge!.Value)} behind)" : "-"),
+            ("Lifecycle clock", report.SafeClock is { } safe ? $"{Time(safe)} (safe: every partition processed; the closer's clock)" : "- (the closer ends nothing)"),
             ("Last fetch", report.LastFetch?.At is { } at ? $"{Time(at)}: {report.LastFetch.Result ?? "?"}, {Number(report.LastFetch.States)} states" : "never"),
             ("Credits remaining", Number(report.LastFetch?.CreditsRemaining)),
             ("Next fetch", report.LastFetch?.NextFetchAt is { } next ? Time(next) : "-"),

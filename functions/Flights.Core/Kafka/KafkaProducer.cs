@@ -14,6 +14,7 @@ public sealed partial class KafkaProducer : IDisposable
 {
     private readonly IProducer<byte[], byte[]> producer;
     private readonly ILogger<KafkaProducer> logger;
+    private IAdminClient? admin;
 
     /// <summary>Creates the producer for the configured brokers.</summary>
     public KafkaProducer(IOptions<KafkaOptions> options, IConfiguration configuration, ILogger<KafkaProducer> logger)
@@ -79,6 +80,53 @@ public sealed partial class KafkaProducer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Queues one message for one given partition (the snapshot markers, which have no key to hash), with the
+    /// same waiting on a full local queue as <see cref="TryProduce"/>.
+    /// </summary>
+    public bool TryProduceToPartition(TopicPartition partition, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>> onDelivery, CancellationToken cancellationToken, out string? error)
+    {
+        while (true)
+        {
+            try
+            {
+                producer.Produce(partition, message, onDelivery);
+                error = null;
+                return true;
+            }
+            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull && !cancellationToken.IsCancellationRequested)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(50));
+            }
+            catch (ProduceException<byte[], byte[]> ex)
+            {
+                error = ex.Error.Reason;
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The topic's partition count from the cluster's metadata, through this producer's own connections
+    /// (Confluent's dependent admin client): the snapshot markers go to every partition.
+    /// </summary>
+    public int PartitionCount(string topic, TimeSpan timeout)
+    {
+        lock (producer)
+        {
+            admin ??= new DependentAdminClientBuilder(producer.Handle).Build();
+        }
+
+        var metadata = admin.GetMetadata(topic, timeout);
+        var found = metadata.Topics.SingleOrDefault(t => t.Topic == topic);
+        if (found is null || found.Error.IsError || found.Partitions.Count == 0)
+        {
+            throw new KafkaException(found?.Error is { IsError: true } error ? error : new Error(ErrorCode.UnknownTopicOrPart, $"topic {topic} has no partitions in the cluster's metadata"));
+        }
+
+        return found.Partitions.Count;
+    }
+
     /// <summary>Waits until every queued message is delivered or failed, or the timeout passes.</summary>
     public void Flush(TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -92,6 +140,7 @@ public sealed partial class KafkaProducer : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        admin?.Dispose();
         producer.Flush(TimeSpan.FromSeconds(10));
         producer.Dispose();
     }

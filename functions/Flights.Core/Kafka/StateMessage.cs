@@ -10,16 +10,46 @@ namespace Flights.Core.Kafka;
 public readonly record struct StateEnvelope(long SnapshotTime, StateVector State);
 
 /// <summary>
+/// A snapshot marker: the control message the publisher sends to every partition of the topic after a
+/// snapshot's states. Having processed it, a partition holds no more states of that snapshot or an earlier one.
+/// </summary>
+/// <param name="SnapshotTime">The <c>time</c> of the snapshot whose states precede the marker (Unix seconds).</param>
+/// <param name="Partitions">How many partitions the publisher sent this snapshot's markers to (the topic's partition count).</param>
+public readonly record struct SnapshotMarker(long SnapshotTime, int Partitions);
+
+/// <summary>What a message value on <c>flight_raw_data</c> is.</summary>
+public enum MessageKind
+{
+    /// <summary>Not a valid document of the contract: it belongs on the dead-letter topic.</summary>
+    Invalid,
+
+    /// <summary>A state vector (<see cref="StateEnvelope"/>).</summary>
+    State,
+
+    /// <summary>A snapshot marker (<see cref="SnapshotMarker"/>): a control message, never dead-lettered.</summary>
+    Marker,
+
+    /// <summary>A control message of a kind this build does not know (written by a newer publisher): skipped, never dead-lettered.</summary>
+    UnknownControl,
+}
+
+/// <summary>
 /// The message contract of <c>flight_raw_data</c> (documented in docs/message-contract.md): key = icao24
 /// (UTF-8), value = a compact JSON object <c>{"v":1,"snapshot_time":...,"icao24":...,...}</c> using the
-/// OpenSky field names; null fields are omitted.
+/// OpenSky field names; null fields are omitted. Control messages carry a <c>marker</c> field instead of
+/// <c>icao24</c>: <c>{"v":1,"marker":"snapshot","snapshot_time":...,"partitions":...}</c>, no key.
 /// </summary>
 public static class StateMessage
 {
     /// <summary>The contract version this build writes and reads.</summary>
     public const int Version = 1;
 
+    /// <summary>The <c>marker</c> value of a snapshot marker.</summary>
+    public const string SnapshotMarkerKind = "snapshot";
+
     private static readonly JsonEncodedText V = JsonEncodedText.Encode("v");
+    private static readonly JsonEncodedText MarkerName = JsonEncodedText.Encode("marker");
+    private static readonly JsonEncodedText PartitionsName = JsonEncodedText.Encode("partitions");
     private static readonly JsonEncodedText SnapshotTimeName = JsonEncodedText.Encode("snapshot_time");
     private static readonly JsonEncodedText Icao24Name = JsonEncodedText.Encode("icao24");
     private static readonly JsonEncodedText CallsignName = JsonEncodedText.Encode("callsign");
@@ -77,21 +107,61 @@ public static class StateMessage
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>Writes the message value of a snapshot marker.</summary>
+    public static void WriteMarker(Utf8JsonWriter writer, SnapshotMarker marker)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber(V, Version);
+        writer.WriteString(MarkerName, SnapshotMarkerKind);
+        writer.WriteNumber(SnapshotTimeName, marker.SnapshotTime);
+        writer.WriteNumber(PartitionsName, marker.Partitions);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The message value of a snapshot marker as a new array.</summary>
+    public static byte[] SerializeMarker(SnapshotMarker marker)
+    {
+        var buffer = new ArrayBufferWriter<byte>(96);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            WriteMarker(writer, marker);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
     /// <summary>
-    /// Reads a message value. Returns false with a reason when the bytes are not a valid state document
-    /// (not JSON, not an object, unknown version, a field of the wrong type, icao24 or snapshot_time missing):
-    /// such a message belongs on the dead-letter topic. Field values are not judged here; that is cleaning.
+    /// Reads a message value that should be a state. Returns false with a reason when the bytes are not a valid
+    /// state document (see <see cref="Read"/>); a snapshot marker is not a state either.
     /// </summary>
     public static bool TryRead(ReadOnlySpan<byte> value, out StateEnvelope envelope, out string error)
     {
+        var kind = Read(value, out envelope, out _, out error);
+        if (kind is MessageKind.Marker or MessageKind.UnknownControl)
+        {
+            error = "a control message, not a state";
+        }
+
+        return kind == MessageKind.State;
+    }
+
+    /// <summary>
+    /// Reads a message value: a state, a snapshot marker, or invalid with a reason (not JSON, not an object,
+    /// unknown version, a field of the wrong type, icao24 or snapshot_time missing, a marker without a positive
+    /// partition count): an invalid message belongs on the dead-letter topic. Field values are not judged here;
+    /// that is cleaning.
+    /// </summary>
+    public static MessageKind Read(ReadOnlySpan<byte> value, out StateEnvelope envelope, out SnapshotMarker marker, out string error)
+    {
         envelope = default;
+        marker = default;
         try
         {
             var reader = new Utf8JsonReader(value, new JsonReaderOptions { MaxDepth = 4 });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 error = "not a JSON object";
-                return false;
+                return MessageKind.Invalid;
             }
 
             int? version = null;
@@ -101,6 +171,8 @@ public static class StateMessage
             bool onGround = false, spi = false;
             int positionSource = 0;
             int? category = null;
+            string? markerKind = null;
+            int? partitions = null;
 
             while (reader.Read())
             {
@@ -112,7 +184,7 @@ public static class StateMessage
                 if (reader.TokenType != JsonTokenType.PropertyName)
                 {
                     error = $"unexpected {reader.TokenType} at byte {reader.TokenStartIndex}";
-                    return false;
+                    return MessageKind.Invalid;
                 }
 
                 var name = reader.ValueSpan;
@@ -136,43 +208,78 @@ public static class StateMessage
                 else if (name.SequenceEqual("spi"u8)) { spi = ReadBool(ref reader, "spi") ?? false; }
                 else if (name.SequenceEqual("position_source"u8)) { positionSource = ReadInt(ref reader, "position_source") ?? 0; }
                 else if (name.SequenceEqual("category"u8)) { category = ReadInt(ref reader, "category"); }
+                else if (name.SequenceEqual("marker"u8)) { markerKind = ReadString(ref reader, "marker"); }
+                else if (name.SequenceEqual("partitions"u8)) { partitions = ReadInt(ref reader, "partitions"); }
                 else { reader.Skip(); } // unknown fields are ignored: a newer minor writer may add some
             }
 
             if (version != Version)
             {
                 error = version is null ? "field v (contract version) is missing" : $"unsupported contract version {version} (this build reads {Version})";
-                return false;
+                return MessageKind.Invalid;
+            }
+
+            if (markerKind is not null)
+            {
+                return ReadMarker(markerKind, snapshotTime, partitions, out marker, out error);
             }
 
             if (snapshotTime is null)
             {
                 error = "field snapshot_time is missing";
-                return false;
+                return MessageKind.Invalid;
             }
 
             if (icao24 is null)
             {
                 error = "field icao24 is missing";
-                return false;
+                return MessageKind.Invalid;
             }
 
             envelope = new StateEnvelope(snapshotTime.Value, new StateVector(
                 icao24, callsign, country, timePosition, lastContact, longitude, latitude, baro, onGround,
                 velocity, track, vrate, geo, squawk, spi, positionSource, category));
             error = "";
-            return true;
+            return MessageKind.State;
         }
         catch (JsonException ex)
         {
             error = $"invalid JSON: {ex.Message}";
-            return false;
+            return MessageKind.Invalid;
         }
         catch (FormatException ex)
         {
             error = ex.Message;
-            return false;
+            return MessageKind.Invalid;
         }
+    }
+
+    // A marker kind this build does not know is a newer publisher's control message: skipped, never dead-lettered,
+    // so adding a kind needs no version change. A snapshot marker without its time or count is broken, not new.
+    private static MessageKind ReadMarker(string kind, long? snapshotTime, int? partitions, out SnapshotMarker marker, out string error)
+    {
+        marker = default;
+        if (kind != SnapshotMarkerKind)
+        {
+            error = $"control message of unknown kind {kind}";
+            return MessageKind.UnknownControl;
+        }
+
+        if (snapshotTime is null)
+        {
+            error = "snapshot marker: field snapshot_time is missing";
+            return MessageKind.Invalid;
+        }
+
+        if (partitions is not > 0)
+        {
+            error = partitions is null ? "snapshot marker: field partitions is missing" : $"snapshot marker: partitions must be positive, got {partitions}";
+            return MessageKind.Invalid;
+        }
+
+        marker = new SnapshotMarker(snapshotTime.Value, partitions.Value);
+        error = "";
+        return MessageKind.Marker;
     }
 
     private static string? ReadString(ref Utf8JsonReader reader, string field) => reader.TokenType switch

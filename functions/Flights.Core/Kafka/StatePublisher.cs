@@ -9,8 +9,8 @@ using Microsoft.Extensions.Options;
 namespace Flights.Core.Kafka;
 
 /// <summary>How a snapshot's publication went.</summary>
-/// <param name="Delivered">Messages the brokers acknowledged.</param>
-/// <param name="Failed">Messages that failed or were not acknowledged in time.</param>
+/// <param name="Delivered">State messages the brokers acknowledged (snapshot markers are not counted).</param>
+/// <param name="Failed">Messages (states or markers) that failed or were not acknowledged in time.</param>
 /// <param name="FirstError">The first delivery error, for the log line.</param>
 public sealed record PublishResult(int Delivered, int Failed, string? FirstError)
 {
@@ -27,26 +27,44 @@ public interface IStatePublisher
 
 /// <summary>
 /// Publishes snapshots to <c>flight_raw_data</c>: one message per state, key = icao24 so an aircraft's
-/// states stay in one partition and in order. The whole snapshot goes out with <c>Produce</c> and one
-/// flush, through the process's single idempotent producer.
+/// states stay in one partition and in order, then one snapshot marker to every partition of the topic, so
+/// that every partition (also one that no aircraft of this snapshot hashed to) tells the processor that the
+/// snapshot is complete there; the lifecycle clock is built from the markers. The whole snapshot goes out
+/// with <c>Produce</c> and one flush, through the process's single idempotent producer, which keeps each
+/// partition in the order produced: a partition's marker follows its states.
 /// </summary>
 public sealed partial class StatePublisher(KafkaProducer producer, IOptions<KafkaOptions> options, ILogger<StatePublisher> logger) : IStatePublisher
 {
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
     private readonly string topic = options.Value.Topic;
     private readonly TimeSpan timeout = options.Value.PublishTimeout;
 
     /// <summary>Publishes every state of the snapshot and waits for all delivery reports.</summary>
     public async Task<PublishResult> PublishAsync(StatesSnapshot snapshot, CancellationToken cancellationToken)
     {
+        int partitions;
+        try
+        {
+            // Read for every snapshot, never cached: markers to fewer partitions than the producer hashes states to
+            // would leave a new partition out of the lifecycle clock. The call blocks, so it is bounded well below
+            // the publish timeout: a stop request waits for it.
+            cancellationToken.ThrowIfCancellationRequested();
+            partitions = producer.PartitionCount(topic, timeout < MetadataTimeout ? timeout : MetadataTimeout);
+        }
+        catch (KafkaException ex)
+        {
+            // Without the partition count no marker can be addressed; nothing is sent and the snapshot is tried again.
+            LogPartialDelivery(snapshot.Time, snapshot.States.Count, snapshot.States.Count, ex.Error.Reason);
+            return new PublishResult(0, Math.Max(1, snapshot.States.Count), ex.Error.Reason);
+        }
+
         var delivered = 0;
+        var markersDelivered = 0;
         var failed = 0;
         string? firstError = null;
-        var pending = snapshot.States.Count;
+        var total = snapshot.States.Count + partitions;
+        var pending = total;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (pending == 0)
-        {
-            return new PublishResult(0, 0, null);
-        }
 
         void OnDelivery(DeliveryReport<byte[], byte[]> report)
         {
@@ -54,6 +72,10 @@ public sealed partial class StatePublisher(KafkaProducer producer, IOptions<Kafk
             {
                 Interlocked.Increment(ref failed);
                 Interlocked.CompareExchange(ref firstError, report.Error.Reason, null);
+            }
+            else if (report.Message.Key is null)
+            {
+                Interlocked.Increment(ref markersDelivered); // markers have no key; every state has one
             }
             else
             {
@@ -83,6 +105,17 @@ public sealed partial class StatePublisher(KafkaProducer producer, IOptions<Kafk
             }
         }
 
+        var marker = StateMessage.SerializeMarker(new SnapshotMarker(snapshot.Time, partitions));
+        for (var partition = 0; partition < partitions; partition++)
+        {
+            var message = new Message<byte[], byte[]> { Key = null!, Value = marker };
+            if (!producer.TryProduceToPartition(new TopicPartition(topic, partition), message, OnDelivery, cancellationToken, out var error))
+            {
+                notQueued++;
+                firstError ??= error;
+            }
+        }
+
         if (notQueued > 0)
         {
             Interlocked.Add(ref failed, notQueued);
@@ -96,10 +129,10 @@ public sealed partial class StatePublisher(KafkaProducer producer, IOptions<Kafk
         var acknowledged = await Task.WhenAny(done.Task, Task.Delay(timeout, cancellationToken)) == done.Task;
         var result = acknowledged
             ? new PublishResult(Volatile.Read(ref delivered), Volatile.Read(ref failed), firstError)
-            : new PublishResult(Volatile.Read(ref delivered), snapshot.States.Count - Volatile.Read(ref delivered), firstError ?? $"no delivery report within {timeout.TotalSeconds:0} s");
+            : new PublishResult(Volatile.Read(ref delivered), total - Volatile.Read(ref delivered) - Volatile.Read(ref markersDelivered), firstError ?? $"no delivery report within {timeout.TotalSeconds:0} s");
         if (!result.AllDelivered)
         {
-            LogPartialDelivery(snapshot.Time, result.Failed, snapshot.States.Count, result.FirstError);
+            LogPartialDelivery(snapshot.Time, result.Failed, total, result.FirstError);
         }
 
         return result;

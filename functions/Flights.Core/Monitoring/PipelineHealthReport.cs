@@ -31,6 +31,9 @@ public static class HealthIssueCodes
     /// <summary>Nothing was ever fetched or processed.</summary>
     public const string NoData = "no_data";
 
+    /// <summary>States are processed but a partition has processed no snapshot marker: the closer ends nothing.</summary>
+    public const string NoSafeClock = "no_safe_clock";
+
     /// <summary>The pipeline clock lags the wall clock by more than allowed.</summary>
     public const string DataStale = "data_stale";
 
@@ -86,7 +89,14 @@ public sealed record PipelineHealthReport(
     int? OpenFlights,
     IReadOnlyDictionary<string, int> FlightsEndedLastHour,
     KafkaReport Kafka,
-    ProcessReport? Process);
+    ProcessReport? Process)
+{
+    /// <summary>
+    /// The lifecycle (safe) clock the closer runs on: the oldest of the partitions' snapshot-marker clocks.
+    /// <see cref="PipelineClock"/> is the newest clock (newest snapshot processed on any partition).
+    /// </summary>
+    public DateTimeOffset? SafeClock { get; init; }
+}
 
 /// <summary>The one JSON shape of <see cref="PipelineHealthReport"/> (camelCase, enums as strings, durations in seconds).</summary>
 public static class PipelineHealthJson

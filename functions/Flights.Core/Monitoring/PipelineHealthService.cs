@@ -14,7 +14,11 @@ namespace Flights.Core.Monitoring;
 public sealed class PipelineHealthService
 {
     private const string ReadState = """
-        select p.pipeline_clock as PipelineClock, p.last_fetch_at as LastFetchAt, p.last_fetch_result as LastFetchResult,
+        select p.pipeline_clock as PipelineClock,
+               (select min(c.clock) from partition_clocks c where c.partition < p.partition_count having count(*) = p.partition_count) as SafeClock,
+               p.partition_count as PartitionCount,
+               (select count(*) from partition_clocks c where c.partition < p.partition_count)::int as PartitionsWithClock,
+               p.last_fetch_at as LastFetchAt, p.last_fetch_result as LastFetchResult,
                p.last_fetch_states as LastFetchStates, p.credits_remaining as CreditsRemaining, p.next_fetch_at as NextFetchAt,
                (select count(*) from live_status)::int as LiveAircraft,
                (select count(*) from flight_sessions where ended_at is null)::int as OpenFlights
@@ -97,6 +101,13 @@ public sealed class PipelineHealthService
             {
                 issues.Add(new HealthIssue(HealthIssueCodes.DataStale, $"data is {Format(dataAge.Value)} old (limit {Format(limit)})"));
             }
+
+            if (warehouse.SafeClock is null)
+            {
+                issues.Add(new HealthIssue(HealthIssueCodes.NoSafeClock, warehouse.PartitionCount is { } count
+                    ? $"no lifecycle clock: {warehouse.PartitionsWithClock} of {count} partitions have processed a snapshot marker; no flight is ended until all have"
+                    : "no lifecycle clock: no snapshot marker processed yet (is the publisher older than the processor?); no flight is ended until every partition has one"));
+            }
         }
 
         if (warehouse.Fetch?.Result is { } result && !Ingestion.FetchStatus.IsSuccess(result))
@@ -115,7 +126,7 @@ public sealed class PipelineHealthService
 
         var status = warehouse.Error is not null ? HealthStatus.Down : issues.Count > 0 ? HealthStatus.Degraded : HealthStatus.Healthy;
         var report = new PipelineHealthReport(status, issues, now, warehouse.Fetch, warehouse.Clock, dataAge, warehouse.Live, warehouse.Open,
-            warehouse.Ended, kafka, ProcessFigures());
+            warehouse.Ended, kafka, ProcessFigures()) { SafeClock = warehouse.SafeClock };
         lock (gate)
         {
             latest = report;
@@ -150,7 +161,10 @@ public sealed class PipelineHealthService
             }
 
             var fetch = new FetchReport(Utc(row.LastFetchAt), row.LastFetchResult, row.LastFetchStates, row.CreditsRemaining, Utc(row.NextFetchAt));
-            return new Warehouse(null, fetch, Utc(row.PipelineClock), row.LiveAircraft, row.OpenFlights, ended);
+            return new Warehouse(null, fetch, Utc(row.PipelineClock), row.LiveAircraft, row.OpenFlights, ended)
+            {
+                SafeClock = Utc(row.SafeClock), PartitionCount = row.PartitionCount, PartitionsWithClock = row.PartitionsWithClock,
+            };
         }
         catch (NpgsqlException ex)
         {
@@ -194,11 +208,24 @@ public sealed class PipelineHealthService
 
     private static DateTimeOffset? Utc(DateTime? value) => value is null ? null : new DateTimeOffset(DateTime.SpecifyKind(value.Value, DateTimeKind.Utc));
 
-    private sealed record Warehouse(string? Error, FetchReport? Fetch, DateTimeOffset? Clock, int? Live, int? Open, IReadOnlyDictionary<string, int> Ended);
+    private sealed record Warehouse(string? Error, FetchReport? Fetch, DateTimeOffset? Clock, int? Live, int? Open, IReadOnlyDictionary<string, int> Ended)
+    {
+        public DateTimeOffset? SafeClock { get; init; }
+
+        public int? PartitionCount { get; init; }
+
+        public int PartitionsWithClock { get; init; }
+    }
 
     private sealed class StateRow
     {
         public DateTime? PipelineClock { get; init; }
+
+        public DateTime? SafeClock { get; init; }
+
+        public int? PartitionCount { get; init; }
+
+        public int PartitionsWithClock { get; init; }
 
         public DateTime? LastFetchAt { get; init; }
 

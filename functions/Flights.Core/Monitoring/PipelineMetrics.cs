@@ -79,7 +79,7 @@ public sealed class PipelineMetrics : IDisposable
     public void Record(BatchResult batch)
     {
         Interlocked.Increment(ref totalBatches);
-        Add(statesReceived, ref totalReceived, batch.Messages);
+        Add(statesReceived, ref totalReceived, batch.Messages - batch.ControlMessages); // snapshot markers are messages, not states
         Add(statesWritten, ref totalWritten, batch.Write.StatesApplied);
         Interlocked.Add(ref totalIgnored, batch.Write.StatesIgnored);
         Add(deadLettered, ref totalDeadLettered, batch.DeadLettered);

@@ -11,6 +11,9 @@ namespace Flights.Core.Processing;
 /// <summary>What one batch did, for the log line, the metrics and the replay summary.</summary>
 public sealed record BatchResult(int Messages, int DeadLettered, IReadOnlyDictionary<RejectReason, int> Rejected, WriteResult Write)
 {
+    /// <summary>Snapshot markers (and other control messages) in the batch: messages, but not states.</summary>
+    public int ControlMessages { get; init; }
+
     /// <summary>All rejected states, whatever the reason.</summary>
     public int RejectedTotal => Rejected.Values.Sum();
 }
@@ -33,6 +36,8 @@ public sealed partial class StateBatchProcessor(SmartWriter writer, IDeadLetterS
         var dead = new List<(IncomingMessage, string)>();
         var rejected = new Dictionary<RejectReason, int>();
         (string Icao24, RejectReason Reason)? example = null;
+        var clocks = new PartitionClocks();
+        var control = 0;
 
         foreach (var message in messages)
         {
@@ -42,7 +47,20 @@ public sealed partial class StateBatchProcessor(SmartWriter writer, IDeadLetterS
                 continue;
             }
 
-            if (!StateMessage.TryRead(message.Value, out var envelope, out var error))
+            var kind = StateMessage.Read(message.Value, out var envelope, out var marker, out var error);
+            if (kind is MessageKind.Marker or MessageKind.UnknownControl)
+            {
+                // Control messages are never poison: one whose time cannot be a snapshot's is skipped and logged.
+                control++;
+                if (kind == MessageKind.Marker && !clocks.Add(message.Partition, marker))
+                {
+                    LogMarkerIgnored(message.Partition, message.Offset, marker.SnapshotTime);
+                }
+
+                continue;
+            }
+
+            if (kind == MessageKind.Invalid)
             {
                 dead.Add((message, error));
                 continue;
@@ -70,8 +88,8 @@ public sealed partial class StateBatchProcessor(SmartWriter writer, IDeadLetterS
             LogRejected(rejected.Values.Sum(), string.Join(", ", rejected.Select(r => $"{r.Key}={r.Value}")), first.Icao24, first.Reason);
         }
 
-        var write = await WriteWithConflictRetryAsync(clean, cancellationToken);
-        var result = new BatchResult(messages.Count, dead.Count, rejected, write);
+        var write = await WriteWithConflictRetryAsync(clean, clocks, cancellationToken);
+        var result = new BatchResult(messages.Count, dead.Count, rejected, write) { ControlMessages = control };
         metrics.Record(result);
         LogBatch(messages.Count, write.StatesApplied, write.StatesIgnored, result.RejectedTotal, dead.Count, write.SessionsOpened, write.EndedSignalLost, write.EndedLanded, write.PipelineClock);
         return result;
@@ -79,13 +97,13 @@ public sealed partial class StateBatchProcessor(SmartWriter writer, IDeadLetterS
 
     // Two batches that both open a session for the same new aircraft (possible only around a rebalance) or a
     // deadlock detected by the server: the loser's transaction rolled back as a whole, so it can simply run again.
-    private async Task<WriteResult> WriteWithConflictRetryAsync(List<CleanState> clean, CancellationToken cancellationToken)
+    private async Task<WriteResult> WriteWithConflictRetryAsync(List<CleanState> clean, PartitionClocks clocks, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await writer.WriteAsync(clean, cancellationToken);
+                return await writer.WriteAsync(clean, clocks, cancellationToken);
             }
             catch (PostgresException ex) when (attempt < MaxConflictRetries && ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
             {
@@ -102,6 +120,9 @@ public sealed partial class StateBatchProcessor(SmartWriter writer, IDeadLetterS
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Count} states rejected ({Reasons}); e.g. {Icao24}: {Reason}")]
     private partial void LogRejected(int count, string reasons, string icao24, RejectReason reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Snapshot marker at partition {Partition} offset {Offset} ignored: its time {SnapshotTime} is not a plausible snapshot time")]
+    private partial void LogMarkerIgnored(int partition, long offset, long snapshotTime);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Write conflict ({SqlState}) on attempt {Attempt}; retrying the batch")]
     private partial void LogConflictRetry(string sqlState, int attempt);

@@ -15,11 +15,14 @@ namespace Flights.Core.Sessions;
 public sealed record ClosedSession(long SessionId, string Icao24, string? Callsign, DateTimeOffset EndedAt, string Reason);
 
 /// <summary>What one closer run did.</summary>
-/// <param name="PipelineClock">The clock the rules ran on; null when no data has been processed yet.</param>
+/// <param name="PipelineClock">The clock the rules ran on: the lifecycle (safe) clock, the minimum over the topic's partitions; null while there is none (nothing processed yet, or a partition without a snapshot marker), and then nothing is ended.</param>
 /// <param name="Sessions">Sessions ended.</param>
 /// <param name="LiveRowsRemoved">Rows removed from <c>live_status</c>.</param>
 public sealed record CloseResult(DateTimeOffset? PipelineClock, IReadOnlyList<ClosedSession> Sessions, int LiveRowsRemoved)
 {
+    /// <summary>The newest clock (newest snapshot time processed on any partition), for comparison; the rules never use it.</summary>
+    public DateTimeOffset? NewestClock { get; init; }
+
     /// <summary>Sessions ended with <c>signal_lost</c>.</summary>
     public int SignalLost => Sessions.Count(s => s.Reason == SessionReasons.SignalLost);
 
@@ -28,16 +31,26 @@ public sealed record CloseResult(DateTimeOffset? PipelineClock, IReadOnlyList<Cl
 }
 
 /// <summary>
-/// The stale-flight closer: on the pipeline clock (the newest snapshot time processed, never the wall
-/// clock) it ends sessions silent for longer than the flight-end threshold (<c>signal_lost</c>) and
+/// The stale-flight closer: on the lifecycle clock (never the wall clock) it ends sessions silent for longer than the flight-end threshold (<c>signal_lost</c>) and
 /// sessions whose aircraft has been on the ground for the landing confirmation time with no state since
 /// (<c>landed</c>), and removes silent aircraft from the live view. It works in chunks, one transaction
 /// each, locking aircraft rows in transponder order with SKIP LOCKED: it never waits for the processor
 /// and re-checks every rule on the locked rows, so a session that just got a signal stays open.
+/// The lifecycle ("safe") clock is the oldest of the partitions' marker clocks (<c>partition_clocks</c>): every
+/// state of every snapshot up to it is in the warehouse, on every partition, so no state still waiting in Kafka
+/// can belong before it. The newest clock (<c>pipeline_state.pipeline_clock</c>) can run ahead of it while
+/// partitions drain unevenly; silence judged against it ended flights whose states were still on their way.
 /// </summary>
 public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOptions<SessionOptions> options, PipelineMetrics metrics, ILogger<StaleFlightCloser> logger)
 {
-    private const string ReadClock = "select pipeline_clock from pipeline_state";
+    // The safe clock exists only when every partition below the count the markers gave has a marker clock.
+    private const string ReadClocks = """
+        select p.pipeline_clock,
+               (select min(c.clock) from partition_clocks c where c.partition < p.partition_count having count(*) = p.partition_count),
+               p.partition_count,
+               (select count(*) from partition_clocks c where c.partition < p.partition_count)::int
+        from pipeline_state p
+        """;
 
     // Candidates by the rules, locked with their aircraft row; the rules are checked again in code on the locked values.
     private const string LockCandidates = $"""
@@ -73,15 +86,28 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
     {
         var settings = options.Value;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        DateTime? clockValue;
-        await using (var clockCommand = new NpgsqlCommand(ReadClock, connection))
+        DateTime? newestValue, clockValue;
+        int? partitionCount;
+        int partitionsWithClock;
+        await using (var clockCommand = new NpgsqlCommand(ReadClocks, connection))
+        await using (var clockReader = await clockCommand.ExecuteReaderAsync(cancellationToken))
         {
-            clockValue = await clockCommand.ExecuteScalarAsync(cancellationToken) as DateTime?;
+            await clockReader.ReadAsync(cancellationToken);
+            newestValue = clockReader.IsDBNull(0) ? null : clockReader.GetFieldValue<DateTime>(0);
+            clockValue = clockReader.IsDBNull(1) ? null : clockReader.GetFieldValue<DateTime>(1);
+            partitionCount = clockReader.IsDBNull(2) ? null : clockReader.GetInt32(2);
+            partitionsWithClock = clockReader.GetInt32(3);
         }
 
+        var newest = newestValue is { } n ? new DateTimeOffset(n, TimeSpan.Zero) : (DateTimeOffset?)null;
         if (clockValue is not { } clock)
         {
-            return new CloseResult(null, [], 0);
+            if (!dryRun)
+            {
+                LogNoSafeClock(partitionsWithClock, partitionCount, newest);
+            }
+
+            return new CloseResult(null, [], 0) { NewestClock = newest };
         }
 
         var now = UnixTime.ToUnix(clock);
@@ -159,11 +185,11 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
             }
         }
 
-        var result = new CloseResult(new DateTimeOffset(clock, TimeSpan.Zero), closed, liveRemoved);
+        var result = new CloseResult(new DateTimeOffset(clock, TimeSpan.Zero), closed, liveRemoved) { NewestClock = newest };
         if (!dryRun)
         {
             metrics.RecordEnded(result.SignalLost, result.Landed);
-            LogRun(result.SignalLost, result.Landed, liveRemoved, result.PipelineClock);
+            LogRun(result.SignalLost, result.Landed, liveRemoved, result.PipelineClock, newest);
         }
 
         return result;
@@ -190,6 +216,9 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
             SmartWriter.NullableDouble(reader, Offset + 7), !reader.IsDBNull(Offset + 8) && reader.GetBoolean(Offset + 8));
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Closer: ended {SignalLost} signal_lost and {Landed} landed, removed {LiveRemoved} live rows; pipeline clock {PipelineClock:u}")]
-    private partial void LogRun(int signalLost, int landed, int liveRemoved, DateTimeOffset? pipelineClock);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closer: ended {SignalLost} signal_lost and {Landed} landed, removed {LiveRemoved} live rows; on the lifecycle (safe) clock {SafeClock:u}, newest clock {NewestClock:u}")]
+    private partial void LogRun(int signalLost, int landed, int liveRemoved, DateTimeOffset? safeClock, DateTimeOffset? newestClock);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closer: ended nothing: no lifecycle (safe) clock yet, {WithClock} of {Partitions} partitions have processed a snapshot marker (newest clock {NewestClock:u})")]
+    private partial void LogNoSafeClock(int withClock, int? partitions, DateTimeOffset? newestClock);
 }

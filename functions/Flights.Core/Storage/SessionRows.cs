@@ -124,7 +124,7 @@ internal static class SessionRows
         private readonly int pointCount = session.PointCount;
         private readonly int stateCount = session.StateCount;
         private readonly int maxGapSeconds = session.MaxGapSeconds;
-        private readonly double distanceKm = Math.Round(session.DistanceKm, 3);
+        private readonly double distanceKm = session.DistanceKm; // unrounded: a sum rounded on every write depends on where batches split
         private readonly double? maxAltitudeM = session.MaxAltitudeM;
         private readonly DateTime? groundSince = ToUtc(session.GroundSince);
         private readonly string? groundPoint = session.GroundPoint is null ? null : RoutePoint.ToJsonArray([session.GroundPoint])[1..^1];

@@ -107,21 +107,37 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules)
         order by 1
         """;
 
+    // The newest clock, and the partition count the markers tell (greatest() skips a null: a batch without
+    // markers leaves the count as it is). Kafka partitions are only ever added, so the count only grows.
     private const string AdvanceClock = """
         update pipeline_state
-        set pipeline_clock = greatest(coalesce(pipeline_clock, '-infinity'), @clock)
+        set pipeline_clock = greatest(coalesce(pipeline_clock, '-infinity'), @clock),
+            partition_count = greatest(partition_count, @partition_count)
         returning pipeline_clock
         """;
 
+    // Each partition's marker clock only moves forward: a batch delivered again, or an older member's late
+    // commit after a rebalance, cannot move it back. Rows in partition order, before pipeline_state, in every
+    // transaction: concurrent batches of one partition (a rebalance) queue for its row without deadlocks.
+    private const string AdvancePartitionClocks = """
+        insert into partition_clocks (partition, clock)
+        select * from unnest(@partition::int[], @clock::timestamptz[]) order by 1
+        on conflict (partition) do update set clock = greatest(partition_clocks.clock, excluded.clock)
+        """;
+
+    /// <summary>Applies the states of a batch without snapshot markers (see the overload with markers).</summary>
+    public Task<WriteResult> WriteAsync(IReadOnlyList<CleanState> states, CancellationToken cancellationToken) =>
+        WriteAsync(states, PartitionClocks.None, cancellationToken);
+
     /// <summary>
-    /// Applies the states in one transaction. States may be in any order and contain duplicates or states
-    /// already applied: applying a batch again, or any prefix of it, changes nothing.
+    /// Applies the states and the batch's snapshot markers in one transaction. States may be in any order and
+    /// contain duplicates or states already applied: applying a batch again, or any prefix of it, changes nothing.
     /// </summary>
-    public async Task<WriteResult> WriteAsync(IReadOnlyList<CleanState> states, CancellationToken cancellationToken)
+    public async Task<WriteResult> WriteAsync(IReadOnlyList<CleanState> states, PartitionClocks markers, CancellationToken cancellationToken)
     {
         if (states.Count == 0)
         {
-            return new WriteResult(0, 0, 0, 0, 0, 0, 0, null);
+            return markers.IsEmpty ? new WriteResult(0, 0, 0, 0, 0, 0, 0, null) : await WriteMarkersOnlyAsync(markers, cancellationToken);
         }
 
         var byAircraft = GroupByAircraft(states, out var maxSnapshot);
@@ -186,26 +202,56 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules)
         {
             AddIfAny(batch, sessions.Changed.Count - sessions.Opened, () => new NpgsqlBatchCommand(SessionRows.UpdateFromStage));
             AddIfAny(batch, sessions.Opened, () => new NpgsqlBatchCommand(SessionRows.InsertFromStage));
-            var clock = new NpgsqlBatchCommand(AdvanceClock);
-            clock.Parameters.Add(new NpgsqlParameter<DateTime>("clock", ToUtc(maxSnapshot)));
-            batch.BatchCommands.Add(clock);
-
-            DateTimeOffset? pipelineClock = null;
-            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
-            {
-                do
-                {
-                    while (await reader.ReadAsync(cancellationToken))
-                    {
-                        pipelineClock = new DateTimeOffset(reader.GetFieldValue<DateTime>(0), TimeSpan.Zero);
-                    }
-                }
-                while (await reader.NextResultAsync(cancellationToken));
-            }
-
+            AddClocks(batch, maxSnapshot, markers);
+            var pipelineClock = await ExecuteClocksAsync(batch, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return new WriteResult(hexes.Length, sessions.AppliedStates, states.Count - sessions.AppliedStates, sessions.Opened, sessions.EndedSignalLost, sessions.EndedLanded, sessions.PointsAppended, pipelineClock);
         }
+    }
+
+    // A batch of nothing but markers (the tail of a partition, or a snapshot of an empty bounding box) still
+    // moves the clocks: that is what lets the closer end flights of partitions no aircraft hashes to.
+    private async Task<WriteResult> WriteMarkersOnlyAsync(PartitionClocks markers, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        AddClocks(batch, long.MinValue, markers);
+        var pipelineClock = await ExecuteClocksAsync(batch, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new WriteResult(0, 0, 0, 0, 0, 0, 0, pipelineClock);
+    }
+
+    private static void AddClocks(NpgsqlBatch batch, long maxSnapshot, PartitionClocks markers)
+    {
+        if (!markers.IsEmpty)
+        {
+            var partitions = markers.ByPartition.ToArray();
+            var advance = new NpgsqlBatchCommand(AdvancePartitionClocks);
+            advance.Parameters.Add(new NpgsqlParameter<int[]>("partition", partitions.Select(p => p.Key).ToArray()));
+            advance.Parameters.Add(new NpgsqlParameter<DateTime[]>("clock", partitions.Select(p => ToUtc(p.Value)).ToArray()));
+            batch.BatchCommands.Add(advance);
+        }
+
+        var clock = new NpgsqlBatchCommand(AdvanceClock);
+        clock.Parameters.Add(new NpgsqlParameter<DateTime>("clock", ToUtc(Math.Max(maxSnapshot, markers.Newest ?? long.MinValue))));
+        clock.Parameters.Add(new NpgsqlParameter("partition_count", NpgsqlTypes.NpgsqlDbType.Integer) { Value = markers.PartitionCount is { } count ? count : DBNull.Value });
+        batch.BatchCommands.Add(clock);
+    }
+
+    private static async Task<DateTimeOffset?> ExecuteClocksAsync(NpgsqlBatch batch, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? pipelineClock = null;
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        do
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                pipelineClock = new DateTimeOffset(reader.GetFieldValue<DateTime>(0), TimeSpan.Zero);
+            }
+        }
+        while (await reader.NextResultAsync(cancellationToken));
+        return pipelineClock;
     }
 
     private static void AddIfAny(NpgsqlBatch batch, int rows, Func<NpgsqlBatchCommand> command)

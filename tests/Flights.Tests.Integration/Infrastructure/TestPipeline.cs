@@ -40,7 +40,31 @@ public sealed class TestPipeline
     public static TestPipeline For(TestDatabase database, SessionOptions? options = null, IDeadLetterSink? deadLetters = null) =>
         new(database, options ?? new SessionOptions(), deadLetters ?? new RecordingDeadLetterSink());
 
-    public Task<BatchResult> ProcessAsync(params IncomingMessage[] messages) => Processor.ProcessAsync(messages, CancellationToken.None);
+    /// <summary>
+    /// Processes the messages as one snapshot of a one-partition topic, the way the publisher sends it: the states,
+    /// then the snapshot marker (at the newest snapshot time among them). The closer's lifecycle clock is built
+    /// from markers, so the lifecycle tests keep their meaning: "the clock moved to minute 24".
+    /// </summary>
+    public Task<BatchResult> ProcessAsync(params IncomingMessage[] messages) => Processor.ProcessAsync(WithMarker(messages), CancellationToken.None);
+
+    /// <summary>Processes exactly the given messages (no marker added).</summary>
+    public Task<BatchResult> ProcessWithoutMarkerAsync(params IncomingMessage[] messages) => Processor.ProcessAsync(messages, CancellationToken.None);
+
+    private static IncomingMessage[] WithMarker(IncomingMessage[] messages)
+    {
+        long? newest = null;
+        foreach (var message in messages)
+        {
+            if (message.Value is not null && StateMessage.Read(message.Value, out var envelope, out _, out _) == MessageKind.State)
+            {
+                newest = Math.Max(newest ?? long.MinValue, envelope.SnapshotTime);
+            }
+        }
+
+        return newest is { } time
+            ? [.. messages, new IncomingMessage(messages[0].Topic, 0, messages.Max(m => m.Offset) + 1, null, StateMessage.SerializeMarker(new SnapshotMarker(time, 1)))]
+            : messages;
+    }
 
     public async Task<IReadOnlyList<SessionRow>> SessionsAsync(string icao24)
     {

@@ -13,7 +13,7 @@ namespace Flights.Tests.Integration.Kafka;
 public sealed class StatePublisherTests
 {
     [Fact]
-    public async Task A_global_snapshot_is_published_one_message_per_state_keyed_by_icao24_and_reads_back_intact()
+    public async Task A_global_snapshot_is_published_one_message_per_state_keyed_by_icao24_then_a_marker_per_partition_and_reads_back_intact()
     {
         var snapshot = LoadGlobalSnapshot();
         var topic = TestKafka.CreateTopic("states", partitions: 6);
@@ -26,13 +26,23 @@ public sealed class StatePublisherTests
         var expected = snapshot.States.ToDictionary(s => s.Icao24);
         var partitionOf = new Dictionary<string, int>();
         var received = 0;
+        var markers = new Dictionary<int, SnapshotMarker>();
         using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig { BootstrapServers = TestKafka.BootstrapServers, GroupId = Guid.NewGuid().ToString("N"), AutoOffsetReset = AutoOffsetReset.Earliest }).Build();
         consumer.Subscribe(topic);
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (received < snapshot.States.Count && DateTime.UtcNow < deadline)
+        while ((received < snapshot.States.Count || markers.Count < 6) && DateTime.UtcNow < deadline)
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(500)) is not { } message)
             {
+                continue;
+            }
+
+            // Each partition ends with the snapshot's marker: no state of the snapshot comes after it.
+            Assert.False(markers.ContainsKey(message.Partition.Value), $"a message after partition {message.Partition.Value}'s snapshot marker");
+            if (StateMessage.Read(message.Message.Value, out _, out var marker, out _) == MessageKind.Marker)
+            {
+                Assert.Null(message.Message.Key);
+                markers[message.Partition.Value] = marker;
                 continue;
             }
 
@@ -49,6 +59,7 @@ public sealed class StatePublisherTests
         Assert.Equal(6553, received);
         Assert.Equal(6553, partitionOf.Count);
         Assert.Equal(6, partitionOf.Values.Distinct().Count());
+        Assert.Equal(Enumerable.Range(0, 6).ToDictionary(p => p, _ => new SnapshotMarker(snapshot.Time, 6)), markers);
 
         // The same aircraft goes to the same partition on every snapshot: publish a second one and compare.
         var later = new StatesSnapshot(snapshot.Time + 10, snapshot.States.Take(500).ToArray());

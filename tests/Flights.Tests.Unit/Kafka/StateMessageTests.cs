@@ -49,4 +49,34 @@ public sealed class StateMessageTests
         Assert.True(StateMessage.TryRead("{\"v\":1,\"snapshot_time\":5,\"icao24\":\"abc123\",\"future\":{\"a\":[1]},\"last_contact\":4}"u8, out var envelope, out _));
         Assert.Equal(4, envelope.State.LastContact);
     }
+
+    [Fact]
+    public void A_snapshot_marker_survives_the_round_trip_and_is_not_a_state()
+    {
+        var value = StateMessage.SerializeMarker(new SnapshotMarker(1_766_888_060, 6));
+
+        Assert.Equal("{\"v\":1,\"marker\":\"snapshot\",\"snapshot_time\":1766888060,\"partitions\":6}", Encoding.UTF8.GetString(value));
+        Assert.Equal(MessageKind.Marker, StateMessage.Read(value, out _, out var marker, out _));
+        Assert.Equal(new SnapshotMarker(1_766_888_060, 6), marker);
+        Assert.False(StateMessage.TryRead(value, out _, out var error));
+        Assert.Equal("a control message, not a state", error);
+    }
+
+    [Fact]
+    public void A_control_message_of_an_unknown_kind_is_skipped_not_dead_lettered()
+    {
+        Assert.Equal(MessageKind.UnknownControl, StateMessage.Read("{\"v\":1,\"marker\":\"watermark\",\"at\":5}"u8, out _, out _, out var error));
+        Assert.Equal("control message of unknown kind watermark", error);
+    }
+
+    [Theory]
+    [InlineData("{\"v\":1,\"marker\":\"snapshot\",\"partitions\":6}", "snapshot marker: field snapshot_time is missing")]
+    [InlineData("{\"v\":1,\"marker\":\"snapshot\",\"snapshot_time\":5}", "snapshot marker: field partitions is missing")]
+    [InlineData("{\"v\":1,\"marker\":\"snapshot\",\"snapshot_time\":5,\"partitions\":0}", "snapshot marker: partitions must be positive, got 0")]
+    [InlineData("{\"v\":1,\"marker\":7,\"snapshot_time\":5,\"partitions\":1}", "field marker: expected a string")]
+    public void A_broken_snapshot_marker_is_invalid_with_the_reason(string value, string expected)
+    {
+        Assert.Equal(MessageKind.Invalid, StateMessage.Read(Encoding.UTF8.GetBytes(value), out _, out _, out var error));
+        Assert.StartsWith(expected, error, StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,55 @@
+using Flights.Core.Kafka;
+
+namespace Flights.Core.Storage;
+
+/// <summary>
+/// The snapshot markers of one batch, per partition: the newest snapshot time whose marker the batch carries on
+/// each partition, and the topic's partition count as the markers tell it. The smart write stores them in
+/// <c>partition_clocks</c> in the batch's own transaction; the lifecycle (safe) clock is their minimum.
+/// </summary>
+public sealed class PartitionClocks
+{
+    // 2000-01-01: nothing older is an OpenSky snapshot. The upper bound mirrors the fetch's sanity bound on
+    // snapshot times (10 minutes ahead of the wall clock): a marker from the far future would hold the
+    // lifecycle clock there for good and end every real flight at once.
+    private const long Earliest = 946_684_800;
+    private static readonly TimeSpan MaxAheadOfWallClock = TimeSpan.FromMinutes(10);
+
+    private readonly Dictionary<int, long> newest = [];
+    private readonly long latest;
+
+    /// <summary>Creates an empty set; markers later than <paramref name="time"/>'s now plus ten minutes are refused.</summary>
+    public PartitionClocks(TimeProvider? time = null)
+    {
+        latest = (time ?? TimeProvider.System).GetUtcNow().Add(MaxAheadOfWallClock).ToUnixTimeSeconds();
+    }
+
+    /// <summary>A batch without markers.</summary>
+    public static PartitionClocks None => new();
+
+    /// <summary>True when the batch carried no usable marker.</summary>
+    public bool IsEmpty => newest.Count == 0;
+
+    /// <summary>The largest partition count any marker of the batch gave; null without markers.</summary>
+    public int? PartitionCount { get; private set; }
+
+    /// <summary>The newest marker time of the batch (Unix seconds); null without markers.</summary>
+    public long? Newest { get; private set; }
+
+    /// <summary>Per partition, the newest marker time (Unix seconds), in partition order.</summary>
+    public IEnumerable<KeyValuePair<int, long>> ByPartition => newest.OrderBy(p => p.Key);
+
+    /// <summary>Takes a marker read from <paramref name="partition"/>; false (and nothing kept) when its time cannot be a snapshot's.</summary>
+    public bool Add(int partition, SnapshotMarker marker)
+    {
+        if (marker.SnapshotTime < Earliest || marker.SnapshotTime > latest || partition < 0)
+        {
+            return false;
+        }
+
+        newest[partition] = Math.Max(newest.GetValueOrDefault(partition, long.MinValue), marker.SnapshotTime);
+        PartitionCount = Math.Max(PartitionCount ?? 0, marker.Partitions);
+        Newest = Math.Max(Newest ?? long.MinValue, marker.SnapshotTime);
+        return true;
+    }
+}
