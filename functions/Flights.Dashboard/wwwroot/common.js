@@ -69,6 +69,7 @@ async function refreshHealth() {
   status.className = 'status-' + report.status;
   const figures = [
     ['Pipeline clock', utc(report.pipelineClock), 'health-clock'],
+    ['Lifecycle clock (safe)', utc(report.safeClock), 'health-safe-clock'],
     ['Data age', report.dataAge === null ? '–' : duration(report.dataAge)],
     ['Last fetch', report.lastFetch && report.lastFetch.at ? utc(report.lastFetch.at) + ' ' + (report.lastFetch.result || '') : 'never'],
     ['Live aircraft', text(report.liveAircraft)],

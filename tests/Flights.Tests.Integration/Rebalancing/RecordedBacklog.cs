@@ -20,7 +20,11 @@ public static class RecordedBacklog
     /// </summary>
     public static SessionOptions Rules => new() { FlightEndThreshold = TimeSpan.FromMinutes(3) };
 
-    public static IReadOnlyList<StatesSnapshot> Capture { get; } = SnapshotReader.Read(RepositoryRoot.SharedData("dcmetro-20230318-capture.zip"));
+    // Lazy rather than a static initializer: a missing recording then fails each test with the helper's one
+    // line, not with a TypeInitializationException around it.
+    private static readonly Lazy<IReadOnlyList<StatesSnapshot>> capture = new(() => SnapshotReader.Read(Recordings.Path("dcmetro-20230318-capture.zip")));
+
+    public static IReadOnlyList<StatesSnapshot> Capture => capture.Value;
 
     /// <summary>Publishes the snapshots through the real publisher (states, then a marker to every partition) and returns the topic.</summary>
     public static async Task<string> PublishAsync(IEnumerable<StatesSnapshot> snapshots, int partitions)
