@@ -35,8 +35,11 @@ public sealed record CloseResult(DateTimeOffset? PipelineClock, IReadOnlyList<Cl
 /// each, locking aircraft rows in transponder order with SKIP LOCKED: it never waits for the processor
 /// and re-checks every rule on the locked rows, so a session that just got a signal stays open.
 /// </summary>
-public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOptions<SessionOptions> options, PipelineMetrics metrics, ILogger<StaleFlightCloser> logger)
+public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOptions<SessionOptions> options, PipelineMetrics metrics, ILogger<StaleFlightCloser> logger, FlightIntelligence? intelligence = null)
 {
+    // The arrival airport of every flight it ends (issue 16).
+    private readonly AirportDirectory airports = (intelligence ?? FlightIntelligence.Create(dataSource, options.Value)).Airports;
+
     private const string ReadClock = "select pipeline_clock from pipeline_state";
 
     // Candidates by the rules, locked with their aircraft row; the rules are checked again in code on the locked values.
@@ -84,6 +87,7 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
             return new CloseResult(null, [], 0);
         }
 
+        var airportIndex = await airports.GetAsync(cancellationToken);
         var now = UnixTime.ToUnix(clock);
         var flightEnd = (long)settings.FlightEndThreshold.TotalSeconds;
         var confirmation = (long)settings.LandingConfirmation.TotalSeconds;
@@ -95,6 +99,7 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var ending = new List<SessionRows.StagedSession>();
+            var arrivals = new List<SessionAirports>();
             var chunk = new List<ClosedSession>();
             int locked;
             await using (var command = new NpgsqlCommand(LockCandidates, connection, transaction))
@@ -110,13 +115,14 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
                     locked++;
                     var hex = reader.GetString(0);
                     var session = SessionRows.Read(reader, 1);
+                    session.LastKnownPosition = LivePosition(reader, session.LastSignalAt);
                     if (settings.LandingDetection && session.GroundSince is { } touchdown && now - touchdown >= confirmation)
                     {
                         session.End(touchdown, SessionReasons.Landed, session.GroundPoint);
                     }
                     else if (now - session.LastSignalAt > flightEnd)
                     {
-                        session.End(session.LastSignalAt, SessionReasons.SignalLost, LivePosition(reader, session.LastSignalAt));
+                        session.End(session.LastSignalAt, SessionReasons.SignalLost, session.LastKnownPosition);
                     }
                     else
                     {
@@ -124,6 +130,11 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
                     }
 
                     ending.Add(new SessionRows.StagedSession(session));
+                    if (airports.Rules.Decide(session, airportIndex) is { } decided)
+                    {
+                        arrivals.Add(decided);
+                    }
+
                     chunk.Add(new ClosedSession(session.SessionId!.Value, hex, session.Callsign, DateTimeOffset.FromUnixTimeSeconds(session.EndedAt!.Value), session.EndReason!));
                 }
             }
@@ -140,6 +151,8 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
                 await SessionRows.StageAsync(connection, transaction, ending, cancellationToken);
                 await using var update = new NpgsqlCommand(SessionRows.UpdateFromStage, connection, transaction);
                 await update.ExecuteNonQueryAsync(cancellationToken);
+                await using var airportUpdate = new NpgsqlBatch(connection, transaction) { BatchCommands = { IntelligenceRows.AirportsCommand(arrivals) } };
+                await airportUpdate.ExecuteNonQueryAsync(cancellationToken);
             }
 
             int removed;
