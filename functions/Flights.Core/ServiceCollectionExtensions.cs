@@ -81,8 +81,8 @@ public static class ServiceCollectionExtensions
     private static IServiceCollection AddFlightIntelligence(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AirportOptions>().Bind(configuration.GetSection(AirportOptions.SectionName))
-            .Validate(o => o.GroundRadiusKm > 0 && o.LowRadiusKm > 0 && o.LowHeightM > 0 && o.RefreshInterval >= TimeSpan.Zero && o.TypeSet().Count > 0,
-                "Airports: GroundRadiusKm, LowRadiusKm and LowHeightM must be positive, RefreshInterval not negative, Types a comma-separated list of OurAirports types")
+            .Validate(o => o.GroundRadiusKm > 0 && o.LowRadiusKm > 0 && o.LowHeightM > 0 && o.VerticalRateToleranceMs >= 0 && o.RefreshInterval >= TimeSpan.Zero && o.TypeSet().Count > 0,
+                "Airports: GroundRadiusKm, LowRadiusKm and LowHeightM must be positive, VerticalRateToleranceMs and RefreshInterval not negative, Types a comma-separated list of OurAirports types")
             .ValidateOnStart();
         services.AddOptions<PositionOptions>().Bind(configuration.GetSection(PositionOptions.SectionName))
             .Validate(o => o.MaxSpeedKmh > 0 && (o.AcceptAfterGap is null || o.AcceptAfterGap > TimeSpan.Zero),

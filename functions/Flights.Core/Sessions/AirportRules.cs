@@ -15,6 +15,12 @@ public sealed class AirportOptions
     /// <summary>...and only below this height above the airport's elevation.</summary>
     public double LowHeightM { get; set; } = 1000;
 
+    /// <summary>
+    /// An estimated departure needs a point that is not descending faster than this, an estimated arrival one that is
+    /// not climbing faster (m/s): low near an airport and descending is an approach, climbing is a departure.
+    /// </summary>
+    public double VerticalRateToleranceMs { get; set; } = 1;
+
     /// <summary>OurAirports types the rules consider, comma-separated (heliports and seaplane bases are left out by default).</summary>
     public string Types { get; set; } = "large_airport,medium_airport,small_airport";
 
@@ -55,6 +61,12 @@ public static class AirportUnknownReasons
 
     /// <summary>Airborne without an altitude, so the height over the airport cannot be told.</summary>
     public const string NoAltitude = "no_altitude";
+
+    /// <summary>First seen low near an airport but descending: on approach there, not departing from it.</summary>
+    public const string Descending = "descending";
+
+    /// <summary>Last seen low near an airport but climbing: departing from it, not arriving.</summary>
+    public const string Climbing = "climbing";
 }
 
 /// <summary>One end of a flight: the airport found, or why none was.</summary>
@@ -82,10 +94,11 @@ public sealed record SessionAirports(FlightSession Session, AirportDecision? Dep
 /// <item>The departure is decided once, at the flight's first route point (the first position): a flight that
 /// began with <c>takeoff</c> gets the nearest airport within <see cref="AirportOptions.GroundRadiusKm"/>; any
 /// other gets one only when that point is low (below <see cref="AirportOptions.LowHeightM"/> above the
-/// airport) and near (within <see cref="AirportOptions.LowRadiusKm"/>): <c>estimated_low</c>.</item>
+/// airport) and near (within <see cref="AirportOptions.LowRadiusKm"/>) and not descending (an approach):
+/// <c>estimated_low</c>.</item>
 /// <item>The arrival is decided when the flight ends: a landed flight from its touchdown point within the
 /// ground radius (<c>touchdown</c>); a flight whose signal was lost, or a landing without a touchdown position,
-/// from its last position by the low rule (<c>estimated_low</c>).</item>
+/// from its last position by the low rule, not climbing (<c>estimated_low</c>).</item>
 /// </list>
 /// Otherwise the airport is null with the reason.
 /// </summary>
@@ -121,7 +134,7 @@ public sealed class AirportRules(AirportOptions options)
 
     /// <summary>The departure airport from the flight's first position.</summary>
     public AirportDecision Departure(AirportIndex index, string startReason, RoutePoint firstPoint) =>
-        startReason == SessionReasons.Takeoff ? Ground(index, firstPoint, AirportMethods.Takeoff) : Low(index, firstPoint);
+        startReason == SessionReasons.Takeoff ? Ground(index, firstPoint, AirportMethods.Takeoff) : Low(index, firstPoint, departing: true);
 
     /// <summary>The arrival airport of a flight that ended for <paramref name="endReason"/>.</summary>
     public AirportDecision Arrival(AirportIndex index, string endReason, RoutePoint? touchdown, RoutePoint? lastPosition)
@@ -131,7 +144,7 @@ public sealed class AirportRules(AirportOptions options)
             return Ground(index, touchdown, AirportMethods.Touchdown);
         }
 
-        return lastPosition is null ? AirportDecision.Unknown(AirportUnknownReasons.NoPosition) : Low(index, lastPosition);
+        return lastPosition is null ? AirportDecision.Unknown(AirportUnknownReasons.NoPosition) : Low(index, lastPosition, departing: false);
     }
 
     private AirportDecision Ground(AirportIndex index, RoutePoint point, string method)
@@ -149,7 +162,7 @@ public sealed class AirportRules(AirportOptions options)
         return new AirportDecision(near.Airport.Ident, Math.Round(near.DistanceKm, 3), Height(point, near), method, null);
     }
 
-    private AirportDecision Low(AirportIndex index, RoutePoint point)
+    private AirportDecision Low(AirportIndex index, RoutePoint point, bool departing)
     {
         if (index.Count == 0)
         {
@@ -166,9 +179,26 @@ public sealed class AirportRules(AirportOptions options)
             return AirportDecision.Unknown(AirportUnknownReasons.NoAltitude);
         }
 
-        return height < options.LowHeightM
-            ? new AirportDecision(near.Airport.Ident, Math.Round(near.DistanceKm, 3), height, AirportMethods.EstimatedLow, null)
-            : AirportDecision.Unknown(AirportUnknownReasons.TooHigh);
+        if (height >= options.LowHeightM)
+        {
+            return AirportDecision.Unknown(AirportUnknownReasons.TooHigh);
+        }
+
+        // An unknown vertical rate does not count against the estimate.
+        if (!point.OnGround && point.VerticalRateMs is { } rate)
+        {
+            if (departing && rate < -options.VerticalRateToleranceMs)
+            {
+                return AirportDecision.Unknown(AirportUnknownReasons.Descending);
+            }
+
+            if (!departing && rate > options.VerticalRateToleranceMs)
+            {
+                return AirportDecision.Unknown(AirportUnknownReasons.Climbing);
+            }
+        }
+
+        return new AirportDecision(near.Airport.Ident, Math.Round(near.DistanceKm, 3), height, AirportMethods.EstimatedLow, null);
     }
 
     // On the ground the height is 0 whatever the (pressure) altitude says; an airport without an elevation counts as at sea level.

@@ -16,7 +16,7 @@ public sealed class AirportRulesTests
     private static readonly AirportIndex Index = new([Dca, Iad, Bwi, Pentagon], new AirportOptions().TypeSet());
     private static readonly AirportRules Rules = new(new AirportOptions());
 
-    private static RoutePoint Point(double lat, double lon, double? altitude, bool onGround = false) => new(T0, lat, lon, altitude, 250, 90, 0, onGround);
+    private static RoutePoint Point(double lat, double lon, double? altitude, bool onGround = false, double verticalRate = 0) => new(T0, lat, lon, altitude, 250, 90, verticalRate, onGround);
 
     [Fact]
     public void A_takeoff_gets_the_nearest_airport_within_five_km_with_distance_and_height()
@@ -55,6 +55,20 @@ public sealed class AirportRulesTests
     public void A_flight_first_seen_airborne_without_an_altitude_has_no_departure()
     {
         Assert.Equal(AirportDecision.Unknown(AirportUnknownReasons.NoAltitude), Rules.Departure(Index, SessionReasons.FirstSeenAirborne, Point(38.9445, -77.455803, null)));
+    }
+
+    [Fact]
+    public void A_flight_first_seen_low_but_descending_is_on_approach_and_gets_no_departure()
+    {
+        Assert.Equal(AirportDecision.Unknown(AirportUnknownReasons.Descending), Rules.Departure(Index, SessionReasons.FirstSeenAirborne, Point(38.9445, -77.455803, 237, verticalRate: -2.6)));
+        Assert.Equal("KIAD", Rules.Departure(Index, SessionReasons.FirstSeenAirborne, Point(38.9445, -77.455803, 237, verticalRate: -1)).Airport);
+    }
+
+    [Fact]
+    public void A_flight_last_seen_low_but_climbing_has_just_departed_and_gets_no_arrival()
+    {
+        Assert.Equal(AirportDecision.Unknown(AirportUnknownReasons.Climbing), Rules.Arrival(Index, SessionReasons.SignalLost, null, Point(38.8521, -77.037697, 300, verticalRate: 8)));
+        Assert.Equal("KDCA", Rules.Arrival(Index, SessionReasons.SignalLost, null, Point(38.8521, -77.037697, 300, verticalRate: 1)).Airport);
     }
 
     [Fact]
