@@ -48,8 +48,11 @@ public sealed class FlightIntelligenceTests
 
         await pipeline.ProcessAsync(Ground("abc123", 0, Dca.Latitude, Dca.Longitude));
         await pipeline.ProcessAsync(Airborne("abc123", 1, Dca.Latitude + 0.01, Dca.Longitude, altitude: 154.572));
+        var dump = await pipeline.DumpAsync();
+        await pipeline.ProcessAsync(Ground("abc123", 0, Dca.Latitude, Dca.Longitude), Airborne("abc123", 1, Dca.Latitude + 0.01, Dca.Longitude, altitude: 154.572));
 
         Assert.Equal([new Ends("takeoff", null, "KDCA", 1.112, 150.0, "takeoff", null, null, null, null, null, null)], await EndsAsync(db, "abc123"));
+        Assert.Equal(dump, await pipeline.DumpAsync()); // delivered again: nothing changes
     }
 
     [Fact]
