@@ -80,9 +80,29 @@ public static class ServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton<PipelineMetrics>();
         services.TryAddSingleton(sp => new SessionRules(sp.GetRequiredService<IOptions<SessionOptions>>().Value));
+        services.AddFlightIntelligence(configuration);
         services.TryAddSingleton<SmartWriter>();
         services.TryAddSingleton<StateBatchProcessor>();
         services.TryAddSingleton<StaleFlightCloser>();
+        return services;
+    }
+
+    /// <summary>Flight intelligence (issue 16): the airports catalogue and rules, implausible positions, emergency squawks.</summary>
+    private static IServiceCollection AddFlightIntelligence(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AirportOptions>().Bind(configuration.GetSection(AirportOptions.SectionName))
+            .Validate(o => o.GroundRadiusKm > 0 && o.LowRadiusKm > 0 && o.LowHeightM > 0 && o.VerticalRateToleranceMs >= 0 && o.RefreshInterval >= TimeSpan.Zero && o.TypeSet().Count > 0,
+                "Airports: GroundRadiusKm, LowRadiusKm and LowHeightM must be positive, VerticalRateToleranceMs and RefreshInterval not negative, Types a comma-separated list of OurAirports types")
+            .ValidateOnStart();
+        services.AddOptions<PositionOptions>().Bind(configuration.GetSection(PositionOptions.SectionName))
+            .Validate(o => o.MaxSpeedKmh > 0 && (o.AcceptAfterGap is null || o.AcceptAfterGap > TimeSpan.Zero),
+                "Positions: MaxSpeedKmh must be positive, AcceptAfterGap a positive duration (hh:mm:ss) or unset")
+            .ValidateOnStart();
+        services.TryAddSingleton(sp => FlightIntelligence.Create(
+            sp.GetRequiredService<NpgsqlDataSource>(),
+            sp.GetRequiredService<IOptions<SessionOptions>>().Value,
+            sp.GetRequiredService<IOptions<AirportOptions>>().Value,
+            sp.GetRequiredService<IOptions<PositionOptions>>().Value));
         return services;
     }
 }

@@ -72,7 +72,24 @@ public sealed record KafkaReport(string State, string Topic, string ConsumerGrou
 /// <param name="DeadLettered">Messages dead-lettered.</param>
 /// <param name="Published">States published to Kafka.</param>
 /// <param name="StatesPerSecond">States received per second since the previous health check in this process; null on the first.</param>
-public sealed record ProcessReport(long Received, long Written, long Rejected, long DeadLettered, long Published, double? StatesPerSecond);
+public sealed record ProcessReport(long Received, long Written, long Rejected, long DeadLettered, long Published, double? StatesPerSecond)
+{
+    /// <summary>Positions kept out of routes and the live view as implausible (their states are in <see cref="Written"/>).</summary>
+    public long ImplausiblePositions { get; init; }
+}
+
+/// <summary>An aircraft squawking an emergency code now (its live state).</summary>
+/// <param name="Icao24">The aircraft.</param>
+/// <param name="Callsign">Its callsign.</param>
+/// <param name="Squawk">7500, 7600 or 7700.</param>
+/// <param name="Since">Start of the period (null if the period is not recorded, e.g. a state older than the migration).</param>
+/// <param name="FlightId">The flight (session id), if it is on one.</param>
+public sealed record ActiveEmergency(string Icao24, string? Callsign, string Squawk, DateTimeOffset? Since, long? FlightId);
+
+/// <summary>Emergency squawks (7500, 7600, 7700): what is going on now and what happened in the pipeline's last hour.</summary>
+/// <param name="Active">Aircraft in the live view whose newest state carries an emergency code.</param>
+/// <param name="PeriodsLastHour">Emergency periods with a state in the last hour of the pipeline clock.</param>
+public sealed record EmergencyReport(IReadOnlyList<ActiveEmergency> Active, int PeriodsLastHour);
 
 /// <summary>
 /// One health check of the whole pipeline: the same definition behind <c>/api/health</c>,
@@ -96,6 +113,9 @@ public sealed record PipelineHealthReport(
     /// <see cref="PipelineClock"/> is the newest clock (newest snapshot processed on any partition).
     /// </summary>
     public DateTimeOffset? SafeClock { get; init; }
+
+    /// <summary>Emergency squawks; null when the database could not be read.</summary>
+    public EmergencyReport? Emergencies { get; init; }
 }
 
 /// <summary>The one JSON shape of <see cref="PipelineHealthReport"/> (camelCase, enums as strings, durations in seconds).</summary>

@@ -34,6 +34,24 @@ public sealed class PipelineHealthService
         order by end_reason
         """;
 
+    // An emergency is active while the aircraft's live state carries the code; the period gives its start.
+    private const string ReadActiveEmergencies = """
+        select d.transponder_hex as Icao24, l.callsign as Callsign, l.squawk as Squawk, e.started_at as Since, e.session_id as FlightId
+        from live_status l
+        join dim_aircrafts d on d.aircraft_id = l.aircraft_id
+        left join lateral (
+            select started_at, session_id from emergency_events e
+            where e.aircraft_id = l.aircraft_id and e.squawk = l.squawk and e.closed_at is null
+            order by e.started_at desc limit 1
+        ) e on true
+        where l.squawk in ('7500', '7600', '7700')
+        order by d.transponder_hex
+        """;
+
+    private const string ReadEmergenciesLastHour = """
+        select count(*)::int from emergency_events where last_seen_at > @clock - interval '1 hour' and started_at <= @clock
+        """;
+
     private readonly NpgsqlDataSource dataSource;
     private readonly ConsumerLagProbe lagProbe;
     private readonly IOptions<HealthOptions> options;
@@ -59,6 +77,7 @@ public sealed class PipelineHealthService
             meter.CreateObservableGauge("flights.flights.open", () => Observe(r => r.OpenFlights), "{flight}", "Open flight sessions at the latest health check");
             meter.CreateObservableGauge("flights.kafka.consumer_lag", () => Observe(r => r.Kafka.State == "ok" ? r.Kafka.TotalLag : null), "{message}", "Processor consumer-group lag at the latest health check");
             meter.CreateObservableGauge("flights.pipeline.data_age", () => Observe(r => r.DataAge?.TotalSeconds), "s", "Wall clock minus pipeline clock at the latest health check");
+            meter.CreateObservableGauge("flights.emergencies.active", () => Observe(r => r.Emergencies?.Active.Count), "{aircraft}", "Aircraft squawking 7500, 7600 or 7700 at the latest health check");
         }
     }
 
@@ -126,7 +145,7 @@ public sealed class PipelineHealthService
 
         var status = warehouse.Error is not null ? HealthStatus.Down : issues.Count > 0 ? HealthStatus.Degraded : HealthStatus.Healthy;
         var report = new PipelineHealthReport(status, issues, now, warehouse.Fetch, warehouse.Clock, dataAge, warehouse.Live, warehouse.Open,
-            warehouse.Ended, kafka, ProcessFigures()) { SafeClock = warehouse.SafeClock };
+            warehouse.Ended, kafka, ProcessFigures()) { SafeClock = warehouse.SafeClock, Emergencies = warehouse.Emergencies };
         lock (gate)
         {
             latest = report;
@@ -161,9 +180,11 @@ public sealed class PipelineHealthService
             }
 
             var fetch = new FetchReport(Utc(row.LastFetchAt), row.LastFetchResult, row.LastFetchStates, row.CreditsRemaining, Utc(row.NextFetchAt));
+            var emergencies = await ReadEmergenciesAsync(connection, row.PipelineClock, cancellationToken);
             return new Warehouse(null, fetch, Utc(row.PipelineClock), row.LiveAircraft, row.OpenFlights, ended)
             {
                 SafeClock = Utc(row.SafeClock), PartitionCount = row.PartitionCount, PartitionsWithClock = row.PartitionsWithClock,
+                Emergencies = emergencies,
             };
         }
         catch (NpgsqlException ex)
@@ -171,6 +192,14 @@ public sealed class PipelineHealthService
             // An unreachable or failing database is exactly what this check exists to report.
             return new Warehouse(ex.Message, null, null, null, null, new Dictionary<string, int>());
         }
+    }
+
+    private static async Task<EmergencyReport> ReadEmergenciesAsync(NpgsqlConnection connection, DateTime? clock, CancellationToken cancellationToken)
+    {
+        var active = (await connection.QueryAsync<EmergencyRow>(new CommandDefinition(ReadActiveEmergencies, cancellationToken: cancellationToken)))
+            .Select(e => new ActiveEmergency(e.Icao24, e.Callsign, e.Squawk, Utc(e.Since), e.FlightId)).ToList();
+        var lastHour = clock is null ? 0 : await connection.ExecuteScalarAsync<int>(new CommandDefinition(ReadEmergenciesLastHour, new { clock }, cancellationToken: cancellationToken));
+        return new EmergencyReport(active, lastHour);
     }
 
     private ProcessReport? ProcessFigures()
@@ -194,7 +223,7 @@ public sealed class PipelineHealthService
             previousSample = (nowTicks, received);
         }
 
-        return new ProcessReport(received, metrics.Written, metrics.Rejected, metrics.DeadLettered, metrics.Published, rate);
+        return new ProcessReport(received, metrics.Written, metrics.Rejected, metrics.DeadLettered, metrics.Published, rate) { ImplausiblePositions = metrics.ImplausiblePositions };
     }
 
     private IEnumerable<Measurement<double>> Observe(Func<PipelineHealthReport, double?> value)
@@ -215,6 +244,21 @@ public sealed class PipelineHealthService
         public int? PartitionCount { get; init; }
 
         public int PartitionsWithClock { get; init; }
+
+        public EmergencyReport? Emergencies { get; init; }
+    }
+
+    private sealed class EmergencyRow
+    {
+        public string Icao24 { get; init; } = "";
+
+        public string? Callsign { get; init; }
+
+        public string Squawk { get; init; } = "";
+
+        public DateTime? Since { get; init; }
+
+        public long? FlightId { get; init; }
     }
 
     private sealed class StateRow

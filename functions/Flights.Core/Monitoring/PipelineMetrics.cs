@@ -21,6 +21,10 @@ public sealed class PipelineMetrics : IDisposable
     private readonly Counter<long> sessionsOpened;
     private readonly Counter<long> sessionsEnded;
     private readonly Counter<long> statesPublished;
+    private readonly Counter<long> implausiblePositions;
+    private readonly Counter<long> emergenciesStarted;
+    private long totalImplausible;
+    private long totalEmergencies;
     private long totalReceived;
     private long totalWritten;
     private long totalIgnored;
@@ -43,6 +47,8 @@ public sealed class PipelineMetrics : IDisposable
         sessionsOpened = meter.CreateCounter<long>("flights.sessions.opened", "{session}", "Flight sessions opened");
         sessionsEnded = meter.CreateCounter<long>("flights.sessions.ended", "{session}", "Flight sessions ended, by reason");
         statesPublished = meter.CreateCounter<long>("flights.states.published", "{state}", "States published to flight_raw_data");
+        implausiblePositions = meter.CreateCounter<long>("flights.positions.implausible", "{position}", "Positions kept out of routes and the live view, by reason");
+        emergenciesStarted = meter.CreateCounter<long>("flights.emergencies.started", "{period}", "Emergency squawk periods started, by squawk");
     }
 
     /// <summary>Messages taken from the topic.</summary>
@@ -72,6 +78,12 @@ public sealed class PipelineMetrics : IDisposable
     /// <summary>States published to Kafka.</summary>
     public long Published => Interlocked.Read(ref totalPublished);
 
+    /// <summary>Positions found implausible (kept out of routes, live positions and distances).</summary>
+    public long ImplausiblePositions => Interlocked.Read(ref totalImplausible);
+
+    /// <summary>Emergency squawk periods started.</summary>
+    public long EmergenciesStarted => Interlocked.Read(ref totalEmergencies);
+
     /// <summary>Batches processed.</summary>
     public long Batches => Interlocked.Read(ref totalBatches);
 
@@ -90,6 +102,18 @@ public sealed class PipelineMetrics : IDisposable
         }
 
         Add(sessionsOpened, ref totalOpened, batch.Write.SessionsOpened);
+        foreach (var (reason, count) in batch.Write.ImplausiblePositions)
+        {
+            implausiblePositions.Add(count, new KeyValuePair<string, object?>("reason", reason.ToString()));
+            Interlocked.Add(ref totalImplausible, count);
+        }
+
+        foreach (var (squawk, count) in batch.Write.EmergenciesStarted)
+        {
+            emergenciesStarted.Add(count, new KeyValuePair<string, object?>("squawk", squawk));
+            Interlocked.Add(ref totalEmergencies, count);
+        }
+
         RecordEnded(batch.Write.EndedSignalLost, batch.Write.EndedLanded);
     }
 

@@ -33,6 +33,10 @@ public sealed record AircraftOutcome(IReadOnlyList<FlightSession> Sessions, int 
 public sealed class SessionRules(SessionOptions options)
 {
     private readonly long pointInterval = (long)options.RoutePointInterval.TotalSeconds;
+
+    /// <summary>The settings the rules run with.</summary>
+    public SessionOptions Options => options;
+
     private readonly long flightEnd = (long)options.FlightEndThreshold.TotalSeconds;
     private readonly long landingConfirmation = (long)options.LandingConfirmation.TotalSeconds;
 

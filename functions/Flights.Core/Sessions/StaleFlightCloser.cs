@@ -41,8 +41,11 @@ public sealed record CloseResult(DateTimeOffset? PipelineClock, IReadOnlyList<Cl
 /// can belong before it. The newest clock (<c>pipeline_state.pipeline_clock</c>) can run ahead of it while
 /// partitions drain unevenly; silence judged against it ended flights whose states were still on their way.
 /// </summary>
-public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOptions<SessionOptions> options, PipelineMetrics metrics, ILogger<StaleFlightCloser> logger)
+public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOptions<SessionOptions> options, PipelineMetrics metrics, ILogger<StaleFlightCloser> logger, FlightIntelligence? intelligence = null)
 {
+    // The arrival airport of every flight it ends (issue 16).
+    private readonly AirportDirectory airports = (intelligence ?? FlightIntelligence.Create(dataSource, options.Value)).Airports;
+
     // The safe clock exists only when every partition below the count the markers gave has a marker clock.
     private const string ReadClocks = """
         select p.pipeline_clock,
@@ -110,6 +113,7 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
             return new CloseResult(null, [], 0) { NewestClock = newest };
         }
 
+        var airportIndex = await airports.GetAsync(cancellationToken);
         var now = UnixTime.ToUnix(clock);
         var flightEnd = (long)settings.FlightEndThreshold.TotalSeconds;
         var confirmation = (long)settings.LandingConfirmation.TotalSeconds;
@@ -121,6 +125,7 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var ending = new List<SessionRows.StagedSession>();
+            var arrivals = new List<SessionAirports>();
             var chunk = new List<ClosedSession>();
             int locked;
             await using (var command = new NpgsqlCommand(LockCandidates, connection, transaction))
@@ -136,13 +141,14 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
                     locked++;
                     var hex = reader.GetString(0);
                     var session = SessionRows.Read(reader, 1);
+                    session.LastKnownPosition = LivePosition(reader, session.LastSignalAt);
                     if (settings.LandingDetection && session.GroundSince is { } touchdown && now - touchdown >= confirmation)
                     {
                         session.End(touchdown, SessionReasons.Landed, session.GroundPoint);
                     }
                     else if (now - session.LastSignalAt > flightEnd)
                     {
-                        session.End(session.LastSignalAt, SessionReasons.SignalLost, LivePosition(reader, session.LastSignalAt));
+                        session.End(session.LastSignalAt, SessionReasons.SignalLost, session.LastKnownPosition);
                     }
                     else
                     {
@@ -150,6 +156,11 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
                     }
 
                     ending.Add(new SessionRows.StagedSession(session));
+                    if (airports.Rules.Decide(session, airportIndex) is { } decided)
+                    {
+                        arrivals.Add(decided);
+                    }
+
                     chunk.Add(new ClosedSession(session.SessionId!.Value, hex, session.Callsign, DateTimeOffset.FromUnixTimeSeconds(session.EndedAt!.Value), session.EndReason!));
                 }
             }
@@ -166,6 +177,8 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
                 await SessionRows.StageAsync(connection, transaction, ending, cancellationToken);
                 await using var update = new NpgsqlCommand(SessionRows.UpdateFromStage, connection, transaction);
                 await update.ExecuteNonQueryAsync(cancellationToken);
+                await using var airportUpdate = new NpgsqlBatch(connection, transaction) { BatchCommands = { IntelligenceRows.AirportsCommand(arrivals) } };
+                await airportUpdate.ExecuteNonQueryAsync(cancellationToken);
             }
 
             int removed;

@@ -19,6 +19,8 @@ public sealed partial class SettingsDocumentationTests
         [SessionOptions.SectionName] = typeof(SessionOptions),
         [DatabaseOptions.SectionName] = typeof(DatabaseOptions),
         [HealthOptions.SectionName] = typeof(HealthOptions),
+        [AirportOptions.SectionName] = typeof(AirportOptions),
+        [PositionOptions.SectionName] = typeof(PositionOptions),
     };
 
     // Settings that are not options-class properties: the connection strings, `flights run`'s switch, librdkafka pass-through, OpenTelemetry.
