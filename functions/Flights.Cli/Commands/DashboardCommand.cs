@@ -2,6 +2,7 @@ using System.CommandLine;
 using Flights.Cli.Hosting;
 using Flights.Cli.Pipeline;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Flights.Cli.Commands;
@@ -23,6 +24,7 @@ public static class DashboardCommand
             await app.StartAsync(cancellationToken);
             await output.WriteLineAsync($"Dashboard: {parseResult.GetValue(urls)}  (Ctrl+C to stop)");
             await app.WaitForShutdownAsync(cancellationToken);
+            app.Services.GetRequiredService<HostFailure>().ThrowIfFailed();
             return ExitCodes.Ok;
         });
         return command;

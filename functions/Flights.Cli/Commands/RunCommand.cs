@@ -2,6 +2,7 @@ using System.CommandLine;
 using Flights.Cli.Hosting;
 using Flights.Cli.Pipeline;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Flights.Cli.Commands;
@@ -42,6 +43,7 @@ public static class RunCommand
                 ? $"Pipeline running. Dashboard: {parseResult.GetValue(Urls)}  (Ctrl+C to stop)"
                 : "Pipeline running (Ctrl+C to stop).");
             await app.WaitForShutdownAsync(cancellationToken);
+            app.Services.GetRequiredService<HostFailure>().ThrowIfFailed();
             return ExitCodes.Ok;
         });
         return command;

@@ -7,35 +7,22 @@ namespace Flights.Core.Kafka;
 
 /// <summary>
 /// The process's one Kafka producer (idempotent, compressed), shared by the state publisher and the
-/// dead-letter sink. Settings come from <c>Kafka:Producer:*</c> (librdkafka names via Confluent's
-/// <see cref="ProducerConfig"/>) on top of the defaults here. Flushed and disposed on shutdown.
+/// dead-letter sink. Settings come from <see cref="KafkaClientConfigs"/> (<c>Kafka:Client:*</c> and
+/// <c>Kafka:Producer:*</c>, librdkafka names via Confluent's <see cref="ProducerConfig"/>). A fatal error
+/// (the producer cannot go on) is logged and reported to the host. Flushed and disposed on shutdown.
 /// </summary>
 public sealed partial class KafkaProducer : IDisposable
 {
     private readonly IProducer<byte[], byte[]> producer;
     private readonly ILogger<KafkaProducer> logger;
+    private Backlog? backlog;
+    private long queuedToLimitedTopic;
 
-    /// <summary>Creates the producer for the configured brokers.</summary>
-    public KafkaProducer(IOptions<KafkaOptions> options, IConfiguration configuration, ILogger<KafkaProducer> logger)
+    /// <summary>Creates the producer for the configured brokers (settings from <see cref="KafkaClientConfigs.Producer"/>).</summary>
+    public KafkaProducer(IOptions<KafkaOptions> options, IConfiguration configuration, ILogger<KafkaProducer> logger, IKafkaFatalErrorSink? fatalErrors = null)
     {
         this.logger = logger;
-        var config = new ProducerConfig
-        {
-            BootstrapServers = options.Value.BootstrapServers,
-            EnableIdempotence = true, // retries inside librdkafka never duplicate or reorder an aircraft's states
-            Acks = Acks.All,
-            CompressionType = CompressionType.Lz4,
-            LingerMs = 20,
-            BatchNumMessages = 10_000,
-            MessageTimeoutMs = (int)options.Value.PublishTimeout.TotalMilliseconds,
-            ClientId = "flights",
-        };
-        configuration.GetSection("Kafka:Producer").Bind(config);
-        if (string.IsNullOrWhiteSpace(config.BootstrapServers))
-        {
-            throw new InvalidOperationException("Kafka__BootstrapServers is not set: the producer has no brokers to talk to.");
-        }
-
+        var config = KafkaClientConfigs.Producer(options.Value, configuration);
         producer = new ProducerBuilder<byte[], byte[]>(config)
             .SetErrorHandler((_, error) =>
             {
@@ -43,6 +30,7 @@ public sealed partial class KafkaProducer : IDisposable
                 if (error.IsFatal)
                 {
                     LogFatal(error.Code, error.Reason);
+                    fatalErrors?.Report("Kafka producer", error);
                 }
                 else
                 {
@@ -54,16 +42,42 @@ public sealed partial class KafkaProducer : IDisposable
     }
 
     /// <summary>
+    /// Holds producers to <paramref name="topic"/> back while more than <paramref name="maxBacklog"/> of the
+    /// messages queued to it are not yet processed (<paramref name="processed"/> counts them). For a process
+    /// that consumes its own topic from a broker with a small retention, as the embedded Kafka is: without it a
+    /// fast publisher outruns the consumer and the broker trims messages nobody has read.
+    /// </summary>
+    public void LimitBacklog(string topic, Func<long> processed, long maxBacklog)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBacklog, 1);
+        backlog = new Backlog(topic, processed, maxBacklog);
+    }
+
+    /// <summary>
     /// Queues one message. When the local queue is full it serves delivery reports and tries again
     /// until <paramref name="cancellationToken"/> fires; returns false with the reason if it could not queue.
     /// </summary>
     public bool TryProduce(string topic, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>> onDelivery, CancellationToken cancellationToken, out string? error)
     {
+        if (backlog is { } limit && limit.Topic == topic)
+        {
+            // Serve delivery reports while waiting, so the wait never holds the producer's own queue up.
+            while (Interlocked.Read(ref queuedToLimitedTopic) - limit.Processed() >= limit.Max && !cancellationToken.IsCancellationRequested)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(20));
+            }
+        }
+
         while (true)
         {
             try
             {
                 producer.Produce(topic, message, onDelivery);
+                if (backlog is { } counted && counted.Topic == topic)
+                {
+                    Interlocked.Increment(ref queuedToLimitedTopic);
+                }
+
                 error = null;
                 return true;
             }
@@ -95,6 +109,8 @@ public sealed partial class KafkaProducer : IDisposable
         producer.Flush(TimeSpan.FromSeconds(10));
         producer.Dispose();
     }
+
+    private sealed record Backlog(string Topic, Func<long> Processed, long Max);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Kafka producer failed fatally ({Code}): {Reason}")]
     private partial void LogFatal(ErrorCode code, string reason);

@@ -21,6 +21,7 @@ public sealed class PipelineMetrics : IDisposable
     private readonly Counter<long> sessionsOpened;
     private readonly Counter<long> sessionsEnded;
     private readonly Counter<long> statesPublished;
+    private readonly Counter<long> messagesLost;
     private long totalReceived;
     private long totalWritten;
     private long totalIgnored;
@@ -31,6 +32,7 @@ public sealed class PipelineMetrics : IDisposable
     private long totalLanded;
     private long totalPublished;
     private long totalBatches;
+    private long totalLost;
 
     /// <summary>Creates the instruments.</summary>
     public PipelineMetrics(IMeterFactory? meterFactory = null)
@@ -43,6 +45,7 @@ public sealed class PipelineMetrics : IDisposable
         sessionsOpened = meter.CreateCounter<long>("flights.sessions.opened", "{session}", "Flight sessions opened");
         sessionsEnded = meter.CreateCounter<long>("flights.sessions.ended", "{session}", "Flight sessions ended, by reason");
         statesPublished = meter.CreateCounter<long>("flights.states.published", "{state}", "States published to flight_raw_data");
+        messagesLost = meter.CreateCounter<long>("flights.messages.lost", "{message}", "Messages the broker deleted (retention) before the processor read them");
     }
 
     /// <summary>Messages taken from the topic.</summary>
@@ -71,6 +74,9 @@ public sealed class PipelineMetrics : IDisposable
 
     /// <summary>States published to Kafka.</summary>
     public long Published => Interlocked.Read(ref totalPublished);
+
+    /// <summary>Messages the broker deleted before this process's consumer read them.</summary>
+    public long Lost => Interlocked.Read(ref totalLost);
 
     /// <summary>Batches processed.</summary>
     public long Batches => Interlocked.Read(ref totalBatches);
@@ -108,6 +114,9 @@ public sealed class PipelineMetrics : IDisposable
             Interlocked.Add(ref totalLanded, landed);
         }
     }
+
+    /// <summary>Records messages found lost: the consumer's next offset lay below the partition's log start.</summary>
+    public void RecordLost(long count) => Add(messagesLost, ref totalLost, count);
 
     /// <summary>Records states published to Kafka.</summary>
     public void RecordPublished(int count) => Add(statesPublished, ref totalPublished, count);
