@@ -31,6 +31,12 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
     private long messagesProcessed;
     private volatile bool failedFatally;
 
+    /// <summary>
+    /// The topic was created empty by this process (the embedded Kafka): a partition the group never committed
+    /// on must then start at offset 0, and a later first offset means messages were deleted before they were read.
+    /// </summary>
+    public bool TopicCreatedEmpty { get; set; }
+
     /// <summary>Messages this consumer has processed (written, rejected or dead-lettered) since it started.</summary>
     public long MessagesProcessed => Interlocked.Read(ref messagesProcessed);
 
@@ -210,7 +216,7 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
             var offset = result.Offset.Value;
             if (!expectedNext.TryGetValue(partition, out var expected))
             {
-                expected = CommittedOffset(kafka, result.TopicPartition) ?? offset;
+                expected = CommittedOffset(kafka, result.TopicPartition) ?? (TopicCreatedEmpty ? 0 : offset);
             }
 
             if (offset > expected)

@@ -73,6 +73,7 @@ public static class ReplayRunner
             // The embedded Kafka keeps only ~5 MB per partition and trims the oldest messages whether or not they
             // were read (librdkafka's mock cluster); hold the publisher back so that it never outruns the consumer.
             app.Services.GetRequiredService<KafkaProducer>().LimitBacklog(kafkaOptions.Topic, () => consumer.MessagesProcessed, EmbeddedKafkaBacklog);
+            consumer.TopicCreatedEmpty = true;
         }
 
         await app.StartAsync(cancellationToken);
