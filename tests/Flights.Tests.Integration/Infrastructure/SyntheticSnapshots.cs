@@ -41,3 +41,17 @@ public static class SyntheticSnapshots
         return times;
     }
 }
+
+/// <summary>A uniquely named folder under the temp directory, deleted with what it holds on dispose.</summary>
+public sealed class TempFolder(string prefix) : IDisposable
+{
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Path))
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+    }
+}
