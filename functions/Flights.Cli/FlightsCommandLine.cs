@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Flights.Cli.Commands;
 using Flights.Cli.Hosting;
 
@@ -30,9 +31,21 @@ public static class FlightsCommandLine
     {
         var root = Build(output);
         var parseResult = root.Parse(args);
+        // SIGTERM and Ctrl+C cancel the command's token; each command then stops cleanly within its host's
+        // grace period (Shutdown__GracePeriod) and exits 0. System.CommandLine's own handler is off: it ends
+        // the process with 130/143 when a command takes longer than ~2 s to stop.
+        using var stop = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         try
         {
-            return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, stop.Token);
         }
         catch (OperationCanceledException)
         {

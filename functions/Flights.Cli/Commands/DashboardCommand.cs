@@ -4,6 +4,7 @@ using Flights.Cli.Pipeline;
 using Flights.Core.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Flights.Cli.Commands;
@@ -26,6 +27,7 @@ public static class DashboardCommand
             await app.StartAsync(cancellationToken);
             await output.WriteLineAsync($"Dashboard: {parseResult.GetValue(urls)}  (Ctrl+C to stop)");
             await app.WaitForShutdownAsync(cancellationToken);
+            app.Services.GetRequiredService<HostFailure>().ThrowIfFailed();
             return ExitCodes.Ok;
         });
         return command;

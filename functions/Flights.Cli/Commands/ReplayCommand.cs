@@ -30,6 +30,7 @@ public static class ReplayCommand
 
             var summary = await ReplayRunner.RunAsync(parseResult.GetValue(path)!, factor, parseResult.GetValue(publishOnly), new CliHostOptions(parseResult.GetValue(FlightsCommandLine.Verbose)), output, cancellationToken);
             await ReplayRunner.PrintAsync(summary, output);
+            ReplayRunner.ThrowIfIncomplete(summary);
             return ExitCodes.Ok;
         });
         return command;

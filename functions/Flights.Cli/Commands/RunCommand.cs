@@ -3,6 +3,7 @@ using Flights.Cli.Hosting;
 using Flights.Cli.Pipeline;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Flights.Cli.Commands;
@@ -50,6 +51,7 @@ public static class RunCommand
                 ? $"{what}. Dashboard: {parseResult.GetValue(Urls)}  (Ctrl+C to stop)"
                 : $"{what} (Ctrl+C to stop).");
             await app.WaitForShutdownAsync(cancellationToken);
+            app.Services.GetRequiredService<HostFailure>().ThrowIfFailed();
             return ExitCodes.Ok;
         });
         return command;

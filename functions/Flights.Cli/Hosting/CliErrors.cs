@@ -20,6 +20,7 @@ public static class ExitCodes
     public const int OpenSky = 5;
     public const int Input = 6;
     public const int PortInUse = 7;
+    public const int Incomplete = 8;
 }
 
 /// <summary>Turns the failures a user can meet into one actionable line each; anything else stays an unexpected error.</summary>

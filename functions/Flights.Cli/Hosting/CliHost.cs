@@ -86,12 +86,34 @@ public sealed class CliHost : IAsyncDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(overrides);
+        AddShutdownHandling(builder);
         builder.Services
             .AddFlightsStorage(builder.Configuration)
             .AddFlightsKafka(builder.Configuration)
             .AddFlightsProcessing(builder.Configuration);
         return new CliHost(builder, embedded, started);
     }
+
+    /// <summary>
+    /// A stop (SIGTERM, Ctrl+C) lets the batch in flight finish and the offsets be committed within
+    /// <c>Shutdown__GracePeriod</c>; a failure reported to <see cref="HostFailure"/> (a fatal Kafka error)
+    /// stops the host and makes the command exit non-zero.
+    /// </summary>
+    private static void AddShutdownHandling(IHostApplicationBuilder builder)
+    {
+        var grace = builder.Configuration.GetValue(GracePeriodSetting, TimeSpan.FromSeconds(30));
+        if (grace <= TimeSpan.Zero)
+        {
+            throw new CliException($"{GracePeriodSetting.Replace(":", "__", StringComparison.Ordinal)} must be a positive duration (hh:mm:ss), not {grace}", ExitCodes.Configuration);
+        }
+
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = grace);
+        builder.Services.AddSingleton<HostFailure>();
+        builder.Services.AddSingleton<IKafkaFatalErrorSink>(sp => sp.GetRequiredService<HostFailure>());
+    }
+
+    /// <summary>The setting that bounds a clean stop.</summary>
+    public const string GracePeriodSetting = "Shutdown:GracePeriod";
 
     /// <summary>Builds the host: a WebApplication when <see cref="CliHostOptions.Web"/> was asked for.</summary>
     public IHost Build()

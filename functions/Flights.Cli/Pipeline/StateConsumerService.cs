@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
+using Flights.Cli.Hosting;
 using Flights.Core.Kafka;
+using Flights.Core.Monitoring;
 using Flights.Core.Processing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -12,15 +14,31 @@ namespace Flights.Cli.Pipeline;
 /// <summary>
 /// The local host's Kafka consumer: the same job as the Kafka-triggered function. It takes batches from
 /// flight_raw_data in the processor's consumer group, hands each to the same StateBatchProcessor, and
-/// stores offsets only after the batch is committed in PostgreSQL (at-least-once). A failing batch is
-/// retried with backoff until it succeeds or the host stops; it is never skipped.
+/// stores offsets only after the batch is committed in PostgreSQL (at-least-once). Only transient failures
+/// (the database away, conflicts, Kafka away) are retried, with backoff; the processor dead-letters what
+/// can never be written. A gap in a partition's offsets (the broker deleted messages before they were
+/// read) is logged as an error with the number lost and counted. A fatal Kafka error, or a failure that
+/// is not transient, stops the host with one line. On stop the batch in flight finishes (or rolls back
+/// when the grace period runs out) and the stored offsets are committed.
 /// </summary>
-public sealed partial class StateConsumerService(StateBatchProcessor processor, IOptions<KafkaOptions> options, IConfiguration configuration, ILogger<StateConsumerService> logger) : BackgroundService
+public sealed partial class StateConsumerService(StateBatchProcessor processor, IOptions<KafkaOptions> options, IConfiguration configuration, PipelineMetrics metrics, HostFailure hostFailure, IOptions<HostOptions> hostOptions, ILogger<StateConsumerService> logger) : BackgroundService
 {
     private const int MaxBatchSize = 5000;
     private static readonly TimeSpan BatchWait = TimeSpan.FromMilliseconds(200);
     private readonly ConcurrentDictionary<int, long> processedUpTo = new();
+    private readonly ConcurrentDictionary<int, long> expectedNext = new();
     private IConsumer<byte[], byte[]>? consumer;
+    private long messagesProcessed;
+    private volatile bool failedFatally;
+
+    /// <summary>
+    /// The topic was created empty by this process (the embedded Kafka): a partition the group never committed
+    /// on must then start at offset 0, and a later first offset means messages were deleted before they were read.
+    /// </summary>
+    public bool TopicCreatedEmpty { get; set; }
+
+    /// <summary>Messages this consumer has processed (written, rejected or dead-lettered) since it started.</summary>
+    public long MessagesProcessed => Interlocked.Read(ref messagesProcessed);
 
     /// <summary>Per partition, the offset after the last message written.</summary>
     public IReadOnlyDictionary<int, long> ProcessedUpTo => processedUpTo;
@@ -63,20 +81,31 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var config = new ConsumerConfig
-        {
-            BootstrapServers = settings.BootstrapServers,
-            GroupId = settings.ConsumerGroup,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoOffsetStore = false, // offsets are stored only after the batch is in PostgreSQL
-            EnableAutoCommit = true,
-            AutoCommitIntervalMs = 1000,
-            ClientId = "flights-local-consumer",
-        };
-        configuration.GetSection("Kafka:Consumer").Bind(config);
+        var config = KafkaClientConfigs.Consumer(settings, configuration);
         using var kafka = new ConsumerBuilder<byte[], byte[]>(config)
-            .SetErrorHandler((_, error) => LogKafkaError(error.Code, error.Reason))
+            .SetErrorHandler((_, error) =>
+            {
+                if (error.IsFatal)
+                {
+                    LogKafkaFatal(error.Code, error.Reason);
+                    failedFatally = true;
+                    hostFailure.Report("Kafka consumer", error);
+                }
+                else
+                {
+                    // librdkafka retries these itself (a broker restarting, a connection dropped).
+                    LogKafkaError(error.Code, error.Reason);
+                }
+            })
             .SetLogHandler((_, _) => { })
+            .SetPartitionsAssignedHandler((c, assigned) =>
+            {
+                // Where this member resumes is read from the committed offset when its first message arrives.
+                foreach (var partition in assigned)
+                {
+                    expectedNext.TryRemove(partition.Partition.Value, out _);
+                }
+            })
             .SetPartitionsRevokedHandler((c, revoked) =>
             {
                 // Commit what is stored before another member takes the partitions over, to keep duplicates few.
@@ -93,20 +122,23 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
         consumer = kafka;
         kafka.Subscribe(settings.Topic);
         var batch = new List<ConsumeResult<byte[], byte[]>>(MaxBatchSize);
+        // The batch in flight may finish after a stop request, within most of the grace period; then it rolls back.
+        using var batchCancellation = new CancellationTokenSource();
+        var batchGrace = hostOptions.Value.ShutdownTimeout * 0.8;
+        using var onStop = stoppingToken.Register(() => batchCancellation.CancelAfter(batchGrace));
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
+            while (!stoppingToken.IsCancellationRequested && !failedFatally)
             {
                 batch.Clear();
-                var first = kafka.Consume(TimeSpan.FromMilliseconds(500));
-                if (first is null)
+                if (TryConsume(kafka, TimeSpan.FromMilliseconds(500)) is not { } first)
                 {
                     continue;
                 }
 
                 batch.Add(first);
                 var deadline = DateTime.UtcNow + BatchWait;
-                while (batch.Count < MaxBatchSize && kafka.Consume(TimeSpan.Zero) is { } next)
+                while (batch.Count < MaxBatchSize && !failedFatally && TryConsume(kafka, TimeSpan.Zero) is { } next)
                 {
                     batch.Add(next);
                     if (DateTime.UtcNow > deadline)
@@ -115,17 +147,27 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
                     }
                 }
 
-                await ProcessWithRetryAsync(batch, stoppingToken);
+                CheckForGaps(kafka, batch);
+                await ProcessWithRetryAsync(batch, stoppingToken, batchCancellation.Token);
                 foreach (var last in batch.GroupBy(r => r.TopicPartition).Select(g => g.MaxBy(r => r.Offset.Value)!))
                 {
                     kafka.StoreOffset(last);
                     processedUpTo[last.Partition.Value] = last.Offset.Value + 1;
                 }
+
+                Interlocked.Add(ref messagesProcessed, batch.Count);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping: the in-flight batch rolled back and its offsets were not stored; it is read again next start.
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Not transient and not a property of one message: retrying would block the partition for good, and
+            // skipping would lose data. Stop with one line; nothing of the batch is committed.
+            LogStopped(ex.GetType().Name, ex.Message);
+            hostFailure.Fail($"The consumer stopped: a batch could not be processed ({ex.GetType().Name}: {ex.Message}); nothing of it was committed, it is read again on the next start.", ExitCodes.Failure);
         }
         finally
         {
@@ -143,7 +185,65 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
         }
     }
 
-    private async Task ProcessWithRetryAsync(List<ConsumeResult<byte[], byte[]>> batch, CancellationToken stoppingToken)
+    // Confluent's examples: a ConsumeException is informational unless its error is fatal.
+    private ConsumeResult<byte[], byte[]>? TryConsume(IConsumer<byte[], byte[]> kafka, TimeSpan timeout)
+    {
+        try
+        {
+            return kafka.Consume(timeout);
+        }
+        catch (ConsumeException ex) when (!ex.Error.IsFatal)
+        {
+            LogConsumeError(ex.Error.Code, ex.Error.Reason, ex.ConsumerRecord?.Partition.Value ?? -1, ex.ConsumerRecord?.Offset.Value ?? -1);
+            return null;
+        }
+        catch (ConsumeException ex)
+        {
+            LogKafkaFatal(ex.Error.Code, ex.Error.Reason);
+            failedFatally = true;
+            hostFailure.Report("Kafka consumer", ex.Error);
+            return null;
+        }
+    }
+
+    // Offsets of the state topic are contiguous (no compaction, no transactions), so a jump means the
+    // broker deleted messages (retention) before this consumer read them and auto.offset.reset moved on.
+    private void CheckForGaps(IConsumer<byte[], byte[]> kafka, List<ConsumeResult<byte[], byte[]>> batch)
+    {
+        foreach (var result in batch)
+        {
+            var partition = result.Partition.Value;
+            var offset = result.Offset.Value;
+            if (!expectedNext.TryGetValue(partition, out var expected))
+            {
+                expected = CommittedOffset(kafka, result.TopicPartition) ?? (TopicCreatedEmpty ? 0 : offset);
+            }
+
+            if (offset > expected)
+            {
+                metrics.RecordLost(offset - expected);
+                LogLost(offset - expected, result.Topic, partition, expected, offset - 1);
+            }
+
+            expectedNext[partition] = Math.Max(expected, offset + 1);
+        }
+    }
+
+    private static long? CommittedOffset(IConsumer<byte[], byte[]> kafka, TopicPartition partition)
+    {
+        try
+        {
+            var committed = kafka.Committed([partition], TimeSpan.FromSeconds(10)).SingleOrDefault();
+            return committed is not null && committed.Offset.Value >= 0 ? committed.Offset.Value : null;
+        }
+        catch (KafkaException)
+        {
+            // Not knowable now; gaps from here on are still seen.
+            return null;
+        }
+    }
+
+    private async Task ProcessWithRetryAsync(List<ConsumeResult<byte[], byte[]>> batch, CancellationToken stoppingToken, CancellationToken batchToken)
     {
         var messages = batch.Select(r => new IncomingMessage(r.Topic, r.Partition.Value, r.Offset.Value, r.Message.Key, r.Message.Value)).ToArray();
         var delay = TimeSpan.FromSeconds(1);
@@ -151,15 +251,20 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
         {
             try
             {
-                await processor.ProcessAsync(messages, stoppingToken);
+                await processor.ProcessAsync(messages, batchToken);
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (TransientFailures.IsTransient(ex) && !batchToken.IsCancellationRequested)
             {
-                // Most likely PostgreSQL is down or restarting: keep the batch, wait, try again; never skip data.
+                // PostgreSQL down or restarting, a conflict, Kafka away: keep the batch, wait, try again; never skip data.
                 LogBatchFailed(messages.Length, ex.Message, delay);
                 await Task.Delay(delay, stoppingToken);
                 delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
+            }
+            catch (OperationCanceledException) when (batchToken.IsCancellationRequested)
+            {
+                // The grace period ran out: the transaction rolled back, no offset is stored.
+                throw new OperationCanceledException(stoppingToken);
             }
         }
     }
@@ -167,6 +272,18 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} messages could not be written ({Error}); retrying in {Delay}")]
     private partial void LogBatchFailed(int count, string error, TimeSpan delay);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Kafka consumer: {Code} {Reason}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka consumer: {Code} {Reason} (librdkafka retries by itself)")]
     private partial void LogKafkaError(ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Kafka consumer failed fatally ({Code}): {Reason}")]
+    private partial void LogKafkaFatal(ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka consume error {Code}: {Reason} (partition {Partition} offset {Offset}); consumption goes on")]
+    private partial void LogConsumeError(ErrorCode code, string reason, int partition, long offset);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Count} messages of {Topic} partition {Partition} were lost: the broker deleted offsets {From} to {To} (retention) before they were processed")]
+    private partial void LogLost(long count, string topic, int partition, long from, long to);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The consumer stopped: {ErrorType}: {Error}")]
+    private partial void LogStopped(string errorType, string error);
 }

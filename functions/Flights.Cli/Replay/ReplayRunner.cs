@@ -7,7 +7,9 @@ using Flights.Cli.Pipeline;
 using Flights.Core.Kafka;
 using Flights.Core.Monitoring;
 using Flights.Core.OpenSky;
+using Flights.Core.Processing;
 using Flights.Core.Sessions;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -25,9 +27,19 @@ public sealed record ReplaySummary(
     long SessionsOpened,
     long EndedSignalLost,
     long EndedLanded,
-    double WallSeconds)
+    double WallSeconds,
+    long Lost = 0,
+    int DuplicateSnapshots = 0,
+    IReadOnlyList<string>? SkippedEntries = null,
+    bool Consumed = true)
 {
     public double StatesPerSecond => StatesPublished / Math.Max(WallSeconds, 0.001);
+
+    /// <summary>States accounted for by the consumer: written, already known, rejected or dead-lettered.</summary>
+    public long StatesAccounted => StatesWritten + StatesAlreadyKnown + Rejected + DeadLettered;
+
+    /// <summary>True when every published state is accounted for (always for --publish-only, which consumes nothing).</summary>
+    public bool Complete => !Consumed || (StatesAccounted == StatesPublished && Lost == 0);
 }
 
 /// <summary>
@@ -40,36 +52,49 @@ public static class ReplayRunner
     public static async Task<ReplaySummary> RunAsync(string path, double? speed, bool publishOnly, CliHostOptions hostOptions, TextWriter output, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var snapshots = SnapshotReader.Read(path);
+        var recording = SnapshotReader.ReadRecording(path);
+        var snapshots = recording.Snapshots;
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Replaying {snapshots.Count} snapshots ({snapshots.Sum(s => s.States.Count):N0} states) from {path}, {(speed is null ? "as fast as possible" : $"{speed}x recorded speed")}"));
 
         if (publishOnly)
         {
-            return await PublishOnlyAsync(snapshots, speed, hostOptions, output, watch, cancellationToken);
+            return await PublishOnlyAsync(recording, speed, hostOptions, output, watch, cancellationToken);
         }
 
         await using var host = await CliHost.CreateAsync(hostOptions with { StartLocalPostgres = true, EmbeddedKafka = true }, output, cancellationToken);
         host.AddPipeline(output, fetchAndClose: false);
         using var app = host.Build();
+        RefuseImplausibleTimes(snapshots, app.Services, path);
+        var kafkaOptions = app.Services.GetRequiredService<IOptions<KafkaOptions>>().Value;
+        var consumer = app.Services.GetRequiredService<StateConsumerService>();
+        if (host.EmbeddedKafka is not null)
+        {
+            // The embedded Kafka keeps only ~5 MB per partition and trims the oldest messages whether or not they
+            // were read (librdkafka's mock cluster); hold the publisher back so that it never outruns the consumer.
+            app.Services.GetRequiredService<KafkaProducer>().LimitBacklog(kafkaOptions.Topic, () => consumer.MessagesProcessed, EmbeddedKafkaBacklog);
+            consumer.TopicCreatedEmpty = true;
+        }
+
         await app.StartAsync(cancellationToken);
         try
         {
             var metrics = app.Services.GetRequiredService<PipelineMetrics>();
             var progress = app.Services.GetRequiredService<ProgressReporter>();
-            var consumer = app.Services.GetRequiredService<StateConsumerService>();
-            await PublishAllAsync(snapshots, speed, app.Services.GetRequiredService<StatePublisher>(), metrics, progress.SnapshotPublished, cancellationToken);
+            var failure = app.Services.GetRequiredService<HostFailure>();
+            await PublishAllAsync(snapshots, speed, app.Services.GetRequiredService<StatePublisher>(), metrics, progress.SnapshotPublished, failure, cancellationToken);
 
-            var endOffsets = EndOffsets(app.Services.GetRequiredService<IOptions<KafkaOptions>>().Value);
+            var endOffsets = EndOffsets(kafkaOptions, app.Services.GetRequiredService<IConfiguration>());
             while (!consumer.HasProcessed(endOffsets))
             {
+                failure.ThrowIfFailed();
                 await Task.Delay(100, cancellationToken);
             }
 
             await app.Services.GetRequiredService<StaleFlightCloser>().CloseAsync(dryRun: false, cancellationToken);
             await progress.FlushAsync(cancellationToken);
             return new ReplaySummary(snapshots.Count, metrics.Published, metrics.Written, metrics.Ignored, metrics.Rejected, metrics.DeadLettered,
-                metrics.SessionsOpened, metrics.EndedSignalLost, metrics.EndedLanded, watch.Elapsed.TotalSeconds);
+                metrics.SessionsOpened, metrics.EndedSignalLost, metrics.EndedLanded, watch.Elapsed.TotalSeconds, metrics.Lost, recording.Duplicates, recording.Skipped);
         }
         finally
         {
@@ -79,8 +104,9 @@ public static class ReplayRunner
 
     // Only fills the topic (for example a real cluster's, to build a backlog that KEDA scales on); the
     // cluster's own processors consume it. No database, no consumer in this process.
-    private static async Task<ReplaySummary> PublishOnlyAsync(IReadOnlyList<StatesSnapshot> snapshots, double? speed, CliHostOptions hostOptions, TextWriter output, Stopwatch watch, CancellationToken cancellationToken)
+    private static async Task<ReplaySummary> PublishOnlyAsync(Recording recording, double? speed, CliHostOptions hostOptions, TextWriter output, Stopwatch watch, CancellationToken cancellationToken)
     {
+        var snapshots = recording.Snapshots;
         await using var host = await CliHost.CreateAsync(hostOptions, output, cancellationToken);
         if (string.IsNullOrWhiteSpace(host.Configuration["Kafka:BootstrapServers"]))
         {
@@ -88,19 +114,46 @@ public static class ReplayRunner
         }
 
         using var app = host.Build();
+        RefuseImplausibleTimes(snapshots, app.Services, "");
         var metrics = app.Services.GetRequiredService<PipelineMetrics>();
-        await PublishAllAsync(snapshots, speed, app.Services.GetRequiredService<StatePublisher>(), metrics, () => { }, cancellationToken);
-        return new ReplaySummary(snapshots.Count, metrics.Published, 0, 0, 0, 0, 0, 0, 0, watch.Elapsed.TotalSeconds);
+        await PublishAllAsync(snapshots, speed, app.Services.GetRequiredService<StatePublisher>(), metrics, () => { }, app.Services.GetRequiredService<HostFailure>(), cancellationToken);
+        return new ReplaySummary(snapshots.Count, metrics.Published, 0, 0, 0, 0, 0, 0, 0, watch.Elapsed.TotalSeconds, 0, recording.Duplicates, recording.Skipped, Consumed: false);
     }
 
-    private static async Task PublishAllAsync(IReadOnlyList<StatesSnapshot> snapshots, double? speed, StatePublisher publisher, PipelineMetrics metrics, Action published, CancellationToken cancellationToken)
+    // Messages published but not yet processed that the embedded Kafka can hold safely: at up to ~400 bytes a
+    // message (uncompressed), 10,000 stay under the mock cluster's 5 MB per partition even if all hash to one.
+    private const long EmbeddedKafkaBacklog = 10_000;
+
+    // A snapshot dated before 2000 or ahead of the wall clock would drag the pipeline clock there for good:
+    // refuse the whole replay before anything is published.
+    private static void RefuseImplausibleTimes(IReadOnlyList<StatesSnapshot> snapshots, IServiceProvider services, string path)
     {
-        StatesSnapshot? previous = null;
+        var maxAhead = services.GetRequiredService<IOptions<SessionOptions>>().Value.MaxSnapshotAhead;
+        var now = DateTimeOffset.UtcNow;
+        var bad = snapshots.Select(s => SnapshotTimes.Problem(s.Time, now, maxAhead)).Where(p => p is not null).ToList();
+        if (bad.Count > 0)
+        {
+            throw new CliException(string.Create(CultureInfo.InvariantCulture,
+                $"Replay refused: {bad.Count} of {snapshots.Count} snapshots{(path.Length > 0 ? $" in {path}" : "")} have an implausible time, e.g. {bad[0]} (Sessions__MaxSnapshotAhead)"), ExitCodes.Input);
+        }
+    }
+
+    private static async Task PublishAllAsync(IReadOnlyList<StatesSnapshot> snapshots, double? speed, StatePublisher publisher, PipelineMetrics metrics, Action published, HostFailure failure, CancellationToken cancellationToken)
+    {
+        // Paced against a clock from the first snapshot: publishing takes time too, so sleeping the full gap
+        // after each send would make --speed 2000 run far slower than 2000x.
+        var clock = Stopwatch.StartNew();
+        var firstTime = snapshots.Count > 0 ? snapshots[0].Time : 0;
         foreach (var snapshot in snapshots)
         {
-            if (speed is { } factor && previous is not null)
+            failure.ThrowIfFailed();
+            if (speed is { } factor)
             {
-                await Task.Delay(TimeSpan.FromSeconds((snapshot.Time - previous.Time) / factor), cancellationToken);
+                var due = TimeSpan.FromSeconds((snapshot.Time - firstTime) / factor) - clock.Elapsed;
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, cancellationToken);
+                }
             }
 
             var result = await publisher.PublishAsync(snapshot, cancellationToken);
@@ -111,7 +164,6 @@ public static class ReplayRunner
 
             metrics.RecordPublished(result.Delivered);
             published();
-            previous = snapshot;
         }
     }
 
@@ -127,6 +179,20 @@ public static class ReplayRunner
               sessions opened    {summary.SessionsOpened:N0}
               sessions ended     signal_lost {summary.EndedSignalLost:N0}, landed {summary.EndedLanded:N0}
             """));
+        if (summary.DuplicateSnapshots > 0)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  duplicate snapshots {summary.DuplicateSnapshots:N0} (the same time recorded twice; replayed once)"));
+        }
+
+        if (summary.SkippedEntries is { Count: > 0 } skipped)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  skipped entries    {skipped.Count:N0} (not .json / .json.gz: {string.Join(", ", skipped.Take(5))}{(skipped.Count > 5 ? ", ..." : "")})"));
+        }
+
+        if (summary.Lost > 0)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  LOST               {summary.Lost:N0} messages deleted by Kafka before they were processed"));
+        }
         await output.WriteLineAsync(JsonSerializer.Serialize(new
         {
             snapshots = summary.Snapshots,
@@ -138,17 +204,30 @@ public static class ReplayRunner
             sessions_opened = summary.SessionsOpened,
             ended_signal_lost = summary.EndedSignalLost,
             ended_landed = summary.EndedLanded,
+            lost = summary.Lost,
+            duplicate_snapshots = summary.DuplicateSnapshots,
+            skipped_entries = summary.SkippedEntries ?? [],
             wall_seconds = Math.Round(summary.WallSeconds, 2),
             states_per_s = Math.Round(summary.StatesPerSecond),
         }));
     }
 
-    // The high watermark of every partition of the topic, after the replay's last message was acknowledged.
-    private static Dictionary<int, long> EndOffsets(KafkaOptions options)
+    /// <summary>Fails the command (after its summary was printed) when published states are not all accounted for.</summary>
+    public static void ThrowIfIncomplete(ReplaySummary summary)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = options.BootstrapServers }).SetLogHandler((_, _) => { }).Build();
+        if (!summary.Complete)
+        {
+            throw new CliException(string.Create(CultureInfo.InvariantCulture,
+                $"Replay incomplete: {summary.StatesPublished:N0} states published but {summary.StatesAccounted:N0} written, already known, rejected or dead-lettered{(summary.Lost > 0 ? $"; Kafka deleted {summary.Lost:N0} messages before they were processed" : "")}"), ExitCodes.Incomplete);
+        }
+    }
+
+    // The high watermark of every partition of the topic, after the replay's last message was acknowledged.
+    private static Dictionary<int, long> EndOffsets(KafkaOptions options, IConfiguration configuration)
+    {
+        using var admin = new AdminClientBuilder(KafkaClientConfigs.Admin(options, configuration, "flights-replay")).SetLogHandler((_, _) => { }).Build();
         var metadata = admin.GetMetadata(options.Topic, TimeSpan.FromSeconds(30));
-        using var probe = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = options.BootstrapServers, GroupId = $"flights-replay-probe-{Guid.NewGuid():N}" })
+        using var probe = new ConsumerBuilder<byte[], byte[]>(KafkaClientConfigs.OffsetReader(options, configuration, $"flights-replay-probe-{Guid.NewGuid():N}", "flights-replay"))
             .SetLogHandler((_, _) => { }).Build();
         return metadata.Topics.Single().Partitions.ToDictionary(
             p => p.PartitionId,

@@ -4,19 +4,35 @@ using Flights.Core.OpenSky;
 
 namespace Flights.Cli.Replay;
 
+/// <summary>What a recording held besides its snapshots, for the replay summary.</summary>
+/// <param name="Snapshots">The snapshots, ordered by time, each time once.</param>
+/// <param name="Duplicates">Snapshots dropped because the recording held their time already.</param>
+/// <param name="Skipped">Files or zip entries that are not .json / .json.gz responses (folders not counted), by name.</param>
+public sealed record Recording(IReadOnlyList<StatesSnapshot> Snapshots, int Duplicates, IReadOnlyList<string> Skipped);
+
 /// <summary>
 /// Reads recorded <c>/api/states/all</c> responses: one .json or .json.gz file, a folder of them, or a .zip
 /// of them. Snapshots come back ordered by their <c>time</c>, each time once (recordings repeat snapshots).
 /// </summary>
 public static class SnapshotReader
 {
-    public static IReadOnlyList<StatesSnapshot> Read(string path)
+    public static IReadOnlyList<StatesSnapshot> Read(string path) => ReadRecording(path).Snapshots;
+
+    /// <summary>Reads the recording and says what was skipped in it.</summary>
+    public static Recording ReadRecording(string path)
     {
         var snapshots = new List<StatesSnapshot>();
+        var skipped = new List<string>();
         if (Directory.Exists(path))
         {
-            foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(IsResponseFile).Order(StringComparer.Ordinal))
+            foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
             {
+                if (!IsResponseFile(file))
+                {
+                    skipped.Add(Path.GetRelativePath(path, file));
+                    continue;
+                }
+
                 snapshots.Add(ParseFile(file, File.ReadAllBytes(file)));
             }
         }
@@ -25,8 +41,19 @@ public static class SnapshotReader
             if (path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
             {
                 using var zip = OpenZip(path);
-                foreach (var entry in zip.Entries.Where(e => IsResponseFile(e.FullName)).OrderBy(e => e.FullName, StringComparer.Ordinal))
+                foreach (var entry in zip.Entries.OrderBy(e => e.FullName, StringComparer.Ordinal))
                 {
+                    if (!IsResponseFile(entry.FullName))
+                    {
+                        // Folder entries end with '/' and hold nothing; anything else is reported, not silently dropped.
+                        if (!entry.FullName.EndsWith('/'))
+                        {
+                            skipped.Add(entry.FullName);
+                        }
+
+                        continue;
+                    }
+
                     using var stream = entry.Open();
                     using var buffer = new MemoryStream();
                     stream.CopyTo(buffer);
@@ -45,10 +72,11 @@ public static class SnapshotReader
 
         if (snapshots.Count == 0)
         {
-            throw new CliException($"No recorded responses (.json, .json.gz) found in {path}", ExitCodes.Input);
+            throw new CliException($"No recorded responses (.json, .json.gz) found in {path}{(skipped.Count > 0 ? $" ({skipped.Count} other files skipped, e.g. {skipped[0]})" : "")}", ExitCodes.Input);
         }
 
-        return snapshots.GroupBy(s => s.Time).Select(g => g.First()).OrderBy(s => s.Time).ToList();
+        var distinct = snapshots.GroupBy(s => s.Time).Select(g => g.First()).OrderBy(s => s.Time).ToList();
+        return new Recording(distinct, snapshots.Count - distinct.Count, skipped);
     }
 
     private static bool IsResponseFile(string name) =>

@@ -1,7 +1,10 @@
 using Flights.Core.Kafka;
 using Flights.Core.Monitoring;
 using Flights.Core.OpenSky;
+using Flights.Core.Processing;
+using Flights.Core.Sessions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Flights.Core.Ingestion;
 
@@ -12,8 +15,10 @@ namespace Flights.Core.Ingestion;
 /// for that. A snapshot counts as published only when every message was delivered; otherwise the next tick
 /// publishes it (or a newer one) again.
 /// </summary>
-public sealed partial class FetchStatesJob(IOpenSkyClient client, IStatePublisher publisher, IFetchStatusStore statusStore, PipelineMetrics metrics, TimeProvider timeProvider, ILogger<FetchStatesJob> logger)
+public sealed partial class FetchStatesJob(IOpenSkyClient client, IStatePublisher publisher, IFetchStatusStore statusStore, PipelineMetrics metrics, TimeProvider timeProvider, ILogger<FetchStatesJob> logger, IOptions<SessionOptions>? sessionOptions = null)
 {
+    private readonly TimeSpan maxAhead = sessionOptions?.Value.MaxSnapshotAhead ?? new SessionOptions().MaxSnapshotAhead;
+
     // Ticks never overlap (one timer, one replica), so a plain field is enough.
     private long? lastPublishedSnapshot;
 
@@ -36,7 +41,13 @@ public sealed partial class FetchStatesJob(IOpenSkyClient client, IStatePublishe
                 status = new FetchStatus(now, "skipped", 0, 0, null, fetched.CreditsRemaining, fetched.NextCallAt, fetched.SkipReason);
                 LogSkipped(fetched.SkipReason, fetched.NextCallAt);
             }
-            else if (fetched.Snapshot!.Time == LastPublishedSnapshot)
+            else if (SnapshotTimes.Problem(fetched.Snapshot!.Time, now, maxAhead) is { } problem)
+            {
+                // Never published: one such snapshot would drag the pipeline clock to its time for good.
+                status = new FetchStatus(now, "implausible_time", fetched.Snapshot.States.Count, 0, null, fetched.CreditsRemaining, fetched.NextCallAt, $"OpenSky sent a snapshot that was not published: {problem}");
+                LogFailed(status.Message!);
+            }
+            else if (fetched.Snapshot.Time == LastPublishedSnapshot)
             {
                 status = new FetchStatus(now, "unchanged", fetched.Snapshot.States.Count, 0, fetched.Snapshot.Time, fetched.CreditsRemaining, fetched.NextCallAt, "OpenSky served the snapshot already published");
                 LogTick(fetched.Snapshot.States.Count, 0, "unchanged", fetched.CreditsRemaining, fetched.NextCallAt);

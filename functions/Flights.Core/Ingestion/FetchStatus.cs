@@ -6,7 +6,7 @@ namespace Flights.Core.Ingestion;
 
 /// <summary>The outcome of one fetch tick, as the health view and the log show it.</summary>
 /// <param name="At">When the tick ran (wall clock).</param>
-/// <param name="Result"><c>published</c>, <c>unchanged</c>, <c>skipped</c>, <c>partial</c>, <c>unavailable</c>, <c>unauthorized</c> or <c>malformed</c>.</param>
+/// <param name="Result"><c>published</c>, <c>unchanged</c>, <c>skipped</c>, <c>partial</c>, <c>unavailable</c>, <c>unauthorized</c>, <c>malformed</c> or <c>implausible_time</c>.</param>
 /// <param name="States">States in the snapshot fetched (0 when none was).</param>
 /// <param name="Published">States delivered to Kafka.</param>
 /// <param name="SnapshotTime">The snapshot's time, when one was fetched.</param>

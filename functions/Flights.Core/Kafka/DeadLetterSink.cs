@@ -57,16 +57,24 @@ public sealed class KafkaDeadLetterSink(KafkaProducer producer, IOptions<KafkaOp
             };
             if (!producer.TryProduce(topic, new Message<byte[], byte[]> { Key = message.Key!, Value = message.Value!, Headers = headers }, OnDelivery, cancellationToken, out var produceError))
             {
-                throw new InvalidOperationException($"Could not queue a message for the dead-letter topic {topic}: {produceError}");
+                // A KafkaException is what the processor's retry policy treats as Kafka being away: the batch is retried.
+                throw new KafkaException(new Error(ErrorCode.Local_Fail, $"Could not queue a message for the dead-letter topic {topic}: {produceError}"));
             }
         }
 
         producer.Flush(options.Value.PublishTimeout, cancellationToken);
-        await done.Task.WaitAsync(options.Value.PublishTimeout, cancellationToken);
+        try
+        {
+            await done.Task.WaitAsync(options.Value.PublishTimeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new KafkaException(new Error(ErrorCode.Local_TimedOut, $"The dead-letter topic {topic} did not acknowledge within {options.Value.PublishTimeout}"));
+        }
         if (failure is not null)
         {
             // Thrown so the batch is retried: its offsets must not be committed while a bad message is not safely stored.
-            throw new InvalidOperationException($"Could not store a message on the dead-letter topic {topic}: {failure}");
+            throw new KafkaException(new Error(ErrorCode.Local_Fail, $"Could not store a message on the dead-letter topic {topic}: {failure}"));
         }
     }
 }

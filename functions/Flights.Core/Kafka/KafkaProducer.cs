@@ -7,36 +7,23 @@ namespace Flights.Core.Kafka;
 
 /// <summary>
 /// The process's one Kafka producer (idempotent, compressed), shared by the state publisher and the
-/// dead-letter sink. Settings come from <c>Kafka:Producer:*</c> (librdkafka names via Confluent's
-/// <see cref="ProducerConfig"/>) on top of the defaults here. Flushed and disposed on shutdown.
+/// dead-letter sink. Settings come from <see cref="KafkaClientConfigs"/> (<c>Kafka:Client:*</c> and
+/// <c>Kafka:Producer:*</c>, librdkafka names via Confluent's <see cref="ProducerConfig"/>). A fatal error
+/// (the producer cannot go on) is logged and reported to the host. Flushed and disposed on shutdown.
 /// </summary>
 public sealed partial class KafkaProducer : IDisposable
 {
     private readonly IProducer<byte[], byte[]> producer;
     private readonly ILogger<KafkaProducer> logger;
     private IAdminClient? admin;
+    private Backlog? backlog;
+    private long queuedToLimitedTopic;
 
-    /// <summary>Creates the producer for the configured brokers.</summary>
-    public KafkaProducer(IOptions<KafkaOptions> options, IConfiguration configuration, ILogger<KafkaProducer> logger)
+    /// <summary>Creates the producer for the configured brokers (settings from <see cref="KafkaClientConfigs.Producer"/>).</summary>
+    public KafkaProducer(IOptions<KafkaOptions> options, IConfiguration configuration, ILogger<KafkaProducer> logger, IKafkaFatalErrorSink? fatalErrors = null)
     {
         this.logger = logger;
-        var config = new ProducerConfig
-        {
-            BootstrapServers = options.Value.BootstrapServers,
-            EnableIdempotence = true, // retries inside librdkafka never duplicate or reorder an aircraft's states
-            Acks = Acks.All,
-            CompressionType = CompressionType.Lz4,
-            LingerMs = 20,
-            BatchNumMessages = 10_000,
-            MessageTimeoutMs = (int)options.Value.PublishTimeout.TotalMilliseconds,
-            ClientId = "flights",
-        };
-        configuration.GetSection("Kafka:Producer").Bind(config);
-        if (string.IsNullOrWhiteSpace(config.BootstrapServers))
-        {
-            throw new InvalidOperationException("Kafka__BootstrapServers is not set: the producer has no brokers to talk to.");
-        }
-
+        var config = KafkaClientConfigs.Producer(options.Value, configuration);
         producer = new ProducerBuilder<byte[], byte[]>(config)
             .SetErrorHandler((_, error) =>
             {
@@ -44,6 +31,7 @@ public sealed partial class KafkaProducer : IDisposable
                 if (error.IsFatal)
                 {
                     LogFatal(error.Code, error.Reason);
+                    fatalErrors?.Report("Kafka producer", error);
                 }
                 else
                 {
@@ -55,42 +43,53 @@ public sealed partial class KafkaProducer : IDisposable
     }
 
     /// <summary>
-    /// Queues one message. When the local queue is full it serves delivery reports and tries again
-    /// until <paramref name="cancellationToken"/> fires; returns false with the reason if it could not queue.
+    /// Holds producers to <paramref name="topic"/> back while more than <paramref name="maxBacklog"/> of the
+    /// messages queued to it are not yet processed (<paramref name="processed"/> counts them). For a process
+    /// that consumes its own topic from a broker with a small retention, as the embedded Kafka is: without it a
+    /// fast publisher outruns the consumer and the broker trims messages nobody has read.
     /// </summary>
-    public bool TryProduce(string topic, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>> onDelivery, CancellationToken cancellationToken, out string? error)
+    public void LimitBacklog(string topic, Func<long> processed, long maxBacklog)
     {
-        while (true)
-        {
-            try
-            {
-                producer.Produce(topic, message, onDelivery);
-                error = null;
-                return true;
-            }
-            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull && !cancellationToken.IsCancellationRequested)
-            {
-                producer.Poll(TimeSpan.FromMilliseconds(50));
-            }
-            catch (ProduceException<byte[], byte[]> ex)
-            {
-                error = ex.Error.Reason;
-                return false;
-            }
-        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBacklog, 1);
+        backlog = new Backlog(topic, processed, maxBacklog);
     }
 
     /// <summary>
-    /// Queues one message for one given partition (the snapshot markers, which have no key to hash), with the
-    /// same waiting on a full local queue as <see cref="TryProduce"/>.
+    /// Queues one message. When the local queue is full it serves delivery reports and tries again
+    /// until <paramref name="cancellationToken"/> fires; returns false with the reason if it could not queue.
     /// </summary>
-    public bool TryProduceToPartition(TopicPartition partition, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>> onDelivery, CancellationToken cancellationToken, out string? error)
+    public bool TryProduce(string topic, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>> onDelivery, CancellationToken cancellationToken, out string? error) =>
+        TryQueue(topic, () => producer.Produce(topic, message, onDelivery), cancellationToken, out error);
+
+    /// <summary>
+    /// Queues one message for one given partition (the snapshot markers, which have no key to hash), with the
+    /// same waiting on a full local queue, and the same backlog limit, as <see cref="TryProduce"/>.
+    /// </summary>
+    public bool TryProduceToPartition(TopicPartition partition, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>> onDelivery, CancellationToken cancellationToken, out string? error) =>
+        TryQueue(partition.Topic, () => producer.Produce(partition, message, onDelivery), cancellationToken, out error);
+
+    private bool TryQueue(string topic, Action produce, CancellationToken cancellationToken, out string? error)
     {
+        var limited = backlog is { } limit && limit.Topic == topic ? limit : null;
+        if (limited is not null)
+        {
+            // Serve delivery reports while waiting, so the wait never holds the producer's own queue up.
+            while (Interlocked.Read(ref queuedToLimitedTopic) - limited.Processed() >= limited.Max && !cancellationToken.IsCancellationRequested)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(20));
+            }
+        }
+
         while (true)
         {
             try
             {
-                producer.Produce(partition, message, onDelivery);
+                produce();
+                if (limited is not null)
+                {
+                    Interlocked.Increment(ref queuedToLimitedTopic);
+                }
+
                 error = null;
                 return true;
             }
@@ -144,6 +143,8 @@ public sealed partial class KafkaProducer : IDisposable
         producer.Flush(TimeSpan.FromSeconds(10));
         producer.Dispose();
     }
+
+    private sealed record Backlog(string Topic, Func<long> Processed, long Max);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Kafka producer failed fatally ({Code}): {Reason}")]
     private partial void LogFatal(ErrorCode code, string reason);

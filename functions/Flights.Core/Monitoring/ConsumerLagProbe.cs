@@ -26,13 +26,11 @@ public sealed class ConsumerLagProbe(IOptions<KafkaOptions> kafkaOptions, IOptio
             return new KafkaReport("not_configured", kafka.Topic, kafka.ConsumerGroup, [], "Kafka__BootstrapServers is not set");
         }
 
-        // The same client settings (security, SASL) as the processor's consumer.
-        var client = new ClientConfig();
-        configuration.GetSection("Kafka:Consumer").Bind(client);
-        client.BootstrapServers = kafka.BootstrapServers;
-        client.ClientId = "flights-health";
+        // The same client settings (security, SASL) as the processor's consumer, from the one config factory.
+        var client = KafkaClientConfigs.Admin(kafka, configuration, "flights-health");
         client.SocketTimeoutMs = (int)timeout.TotalMilliseconds;
-        var consumerConfig = new ConsumerConfig(client) { GroupId = kafka.ConsumerGroup, EnableAutoCommit = false };
+        var consumerConfig = KafkaClientConfigs.OffsetReader(kafka, configuration, kafka.ConsumerGroup, "flights-health");
+        consumerConfig.SocketTimeoutMs = client.SocketTimeoutMs;
 
         try
         {

@@ -45,6 +45,9 @@ public static class HealthIssueCodes
 
     /// <summary>The processor's consumer group is too far behind.</summary>
     public const string ConsumerLag = "consumer_lag";
+
+    /// <summary>The broker deleted messages (retention) before the processor read them.</summary>
+    public const string MessagesLost = "messages_lost";
 }
 
 /// <summary>The newest OpenSky fetch, as the fetcher recorded it in <c>pipeline_state</c>.</summary>

@@ -143,6 +143,7 @@ public sealed class PipelineHealthService
             issues.Add(new HealthIssue(HealthIssueCodes.ConsumerLag, $"consumer group {kafka.ConsumerGroup} is {kafka.TotalLag} messages behind (limit {settings.MaxConsumerLag})"));
         }
 
+        AddLossIssues(kafka, issues);
         var status = warehouse.Error is not null ? HealthStatus.Down : issues.Count > 0 ? HealthStatus.Degraded : HealthStatus.Healthy;
         var report = new PipelineHealthReport(status, issues, now, warehouse.Fetch, warehouse.Clock, dataAge, warehouse.Live, warehouse.Open,
             warehouse.Ended, kafka, ProcessFigures()) { SafeClock = warehouse.SafeClock, Emergencies = warehouse.Emergencies };
@@ -152,6 +153,24 @@ public sealed class PipelineHealthService
         }
 
         return report;
+    }
+
+    // Loss is seen two ways: the group's committed offset lies below the log start (so the next read skips
+    // what retention deleted; this works for the Functions trigger too), and this process's consumer
+    // having found such a gap already.
+    private void AddLossIssues(KafkaReport kafka, List<HealthIssue> issues)
+    {
+        var expired = kafka.Partitions.Where(p => p.Committed is { } c && c < p.LowWatermark).ToList();
+        if (expired.Count > 0)
+        {
+            var count = expired.Sum(p => p.LowWatermark - p.Committed!.Value);
+            issues.Add(new HealthIssue(HealthIssueCodes.MessagesLost,
+                $"{count} messages of {kafka.Topic} expired before consumer group {kafka.ConsumerGroup} processed them (partitions {string.Join(", ", expired.Select(p => p.Partition))})"));
+        }
+        else if (metrics?.Lost is > 0 and var lost)
+        {
+            issues.Add(new HealthIssue(HealthIssueCodes.MessagesLost, $"{lost} messages of {kafka.Topic} were deleted by the broker before this process read them"));
+        }
     }
 
     /// <summary>"1h 05m", "3m 30s", "42s": durations in reasons and tables.</summary>

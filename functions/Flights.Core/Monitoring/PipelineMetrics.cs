@@ -25,6 +25,7 @@ public sealed class PipelineMetrics : IDisposable
     private readonly Counter<long> emergenciesStarted;
     private long totalImplausible;
     private long totalEmergencies;
+    private readonly Counter<long> messagesLost;
     private long totalReceived;
     private long totalWritten;
     private long totalIgnored;
@@ -35,6 +36,7 @@ public sealed class PipelineMetrics : IDisposable
     private long totalLanded;
     private long totalPublished;
     private long totalBatches;
+    private long totalLost;
 
     /// <summary>Creates the instruments.</summary>
     public PipelineMetrics(IMeterFactory? meterFactory = null)
@@ -49,6 +51,7 @@ public sealed class PipelineMetrics : IDisposable
         statesPublished = meter.CreateCounter<long>("flights.states.published", "{state}", "States published to flight_raw_data");
         implausiblePositions = meter.CreateCounter<long>("flights.positions.implausible", "{position}", "Positions kept out of routes and the live view, by reason");
         emergenciesStarted = meter.CreateCounter<long>("flights.emergencies.started", "{period}", "Emergency squawk periods started, by squawk");
+        messagesLost = meter.CreateCounter<long>("flights.messages.lost", "{message}", "Messages the broker deleted (retention) before the processor read them");
     }
 
     /// <summary>Messages taken from the topic.</summary>
@@ -83,6 +86,9 @@ public sealed class PipelineMetrics : IDisposable
 
     /// <summary>Emergency squawk periods started.</summary>
     public long EmergenciesStarted => Interlocked.Read(ref totalEmergencies);
+
+    /// <summary>Messages the broker deleted before this process's consumer read them.</summary>
+    public long Lost => Interlocked.Read(ref totalLost);
 
     /// <summary>Batches processed.</summary>
     public long Batches => Interlocked.Read(ref totalBatches);
@@ -132,6 +138,9 @@ public sealed class PipelineMetrics : IDisposable
             Interlocked.Add(ref totalLanded, landed);
         }
     }
+
+    /// <summary>Records messages found lost: the consumer's next offset lay below the partition's log start.</summary>
+    public void RecordLost(long count) => Add(messagesLost, ref totalLost, count);
 
     /// <summary>Records states published to Kafka.</summary>
     public void RecordPublished(int count) => Add(statesPublished, ref totalPublished, count);

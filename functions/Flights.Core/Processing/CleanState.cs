@@ -44,4 +44,10 @@ public enum RejectReason
 
     /// <summary>A number that is NaN or infinite.</summary>
     NonFiniteNumber,
+
+    /// <summary>The snapshot time is before 2000-01-01: a zero or garbage field.</summary>
+    SnapshotTimeTooEarly,
+
+    /// <summary>The snapshot time lies further ahead of the wall clock than allowed (<c>Sessions__MaxSnapshotAhead</c>).</summary>
+    SnapshotTimeInFuture,
 }

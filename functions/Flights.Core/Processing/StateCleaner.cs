@@ -13,17 +13,33 @@ public static class StateCleaner
     public const double KmhPerMs = 3.6;
 
     // Times before 2000 cannot come from the live API; they mean a zero or garbage field.
-    private const long EarliestPlausibleTime = 946_684_800;
+    private const long EarliestPlausibleTime = SnapshotTimes.EarliestPlausible;
+
+    /// <summary>Cleans one state with no wall-clock bound but representability, or says why it must not be written.</summary>
+    public static RejectReason? TryClean(in StateEnvelope envelope, TimeSpan maxClockSkew, out CleanState clean) =>
+        TryClean(envelope, maxClockSkew, SnapshotTimes.LatestRepresentable, out clean);
 
     /// <summary>Cleans one state, or says why it must not be written.</summary>
     /// <param name="envelope">The state and the snapshot time it came with.</param>
     /// <param name="maxClockSkew">How far a state's time may lie ahead of its snapshot time.</param>
+    /// <param name="latestSnapshotTime">The latest plausible snapshot time (Unix s): the wall clock plus the allowed lead (<see cref="SnapshotTimes.Latest"/>).</param>
     /// <param name="clean">The cleaned state when the result is null.</param>
     /// <returns>Null when the state is valid, else the reason it is rejected.</returns>
-    public static RejectReason? TryClean(in StateEnvelope envelope, TimeSpan maxClockSkew, out CleanState clean)
+    public static RejectReason? TryClean(in StateEnvelope envelope, TimeSpan maxClockSkew, long latestSnapshotTime, out CleanState clean)
     {
         clean = default;
         var s = envelope.State;
+
+        // First, so that no later arithmetic or conversion can overflow: every time below is bounded by it.
+        if (envelope.SnapshotTime < EarliestPlausibleTime)
+        {
+            return RejectReason.SnapshotTimeTooEarly;
+        }
+
+        if (envelope.SnapshotTime > Math.Min(latestSnapshotTime, SnapshotTimes.LatestRepresentable))
+        {
+            return RejectReason.SnapshotTimeInFuture;
+        }
         var icao24 = NormalizeIcao24(s.Icao24);
         if (icao24 is null)
         {

@@ -23,6 +23,12 @@ public sealed class SessionOptions
     /// <summary>How far a state's time may lie ahead of its snapshot time before it is rejected.</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How far a snapshot's time may lie ahead of the wall clock before the fetch, replay and processor refuse
+    /// it. Only a sanity bound: the lifecycle rules run on the data clock.
+    /// </summary>
+    public TimeSpan MaxSnapshotAhead { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>NCRONTAB schedule of the <c>CloseStaleFlights</c> timer function (six fields, with seconds).</summary>
     [Required]
     public string CloseSchedule { get; set; } = "0 * * * * *";

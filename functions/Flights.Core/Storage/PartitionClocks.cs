@@ -9,23 +9,24 @@ namespace Flights.Core.Storage;
 /// </summary>
 public sealed class PartitionClocks
 {
-    // 2000-01-01: nothing older is an OpenSky snapshot. The upper bound mirrors the fetch's sanity bound on
-    // snapshot times (10 minutes ahead of the wall clock): a marker from the far future would hold the
-    // lifecycle clock there for good and end every real flight at once.
+    // 2000-01-01: nothing older is an OpenSky snapshot (the same bound as SnapshotTimes.EarliestPlausible).
     private const long Earliest = 946_684_800;
-    private static readonly TimeSpan MaxAheadOfWallClock = TimeSpan.FromMinutes(10);
 
     private readonly Dictionary<int, long> newest = [];
     private readonly long latest;
 
-    /// <summary>Creates an empty set; markers later than <paramref name="time"/>'s now plus ten minutes are refused.</summary>
-    public PartitionClocks(TimeProvider? time = null)
+    /// <summary>
+    /// Creates an empty set that refuses markers later than <paramref name="latestPlausible"/> (Unix s): the
+    /// processor passes the same wall-clock bound it applies to states (<c>Sessions:MaxSnapshotAhead</c>), since
+    /// a marker from the far future would hold the lifecycle clock there for good and end every real flight at once.
+    /// </summary>
+    public PartitionClocks(long latestPlausible)
     {
-        latest = (time ?? TimeProvider.System).GetUtcNow().Add(MaxAheadOfWallClock).ToUnixTimeSeconds();
+        latest = latestPlausible;
     }
 
     /// <summary>A batch without markers.</summary>
-    public static PartitionClocks None => new();
+    public static PartitionClocks None => new(long.MaxValue);
 
     /// <summary>True when the batch carried no usable marker.</summary>
     public bool IsEmpty => newest.Count == 0;

@@ -81,6 +81,15 @@ public sealed class FlightsProcess : IDisposable
         }
     }
 
+    /// <summary>SIGTERM, as Kubernetes, KEDA scaling in, or systemd stops a process.</summary>
+    public void Terminate()
+    {
+        if (sys_kill(process.Id, 15 /* SIGTERM */) != 0)
+        {
+            throw new InvalidOperationException("could not send SIGTERM");
+        }
+    }
+
     public void Dispose()
     {
         if (!process.HasExited)

@@ -23,8 +23,8 @@ public sealed partial class SettingsDocumentationTests
         [PositionOptions.SectionName] = typeof(PositionOptions),
     };
 
-    // Settings that are not options-class properties: the connection strings, `flights run`'s switch, librdkafka pass-through, OpenTelemetry.
-    private static readonly string[] NotOptionProperties = ["ConnectionStrings__Flights", "ConnectionStrings__FlightsOwner", "ConnectionStrings__FlightsReader", "Run__Fetch", "Kafka__Producer__*", "Kafka__Consumer__*", "OTEL_EXPORTER_OTLP_ENDPOINT"];
+    // Settings that are not options-class properties: the connection strings, `flights run`'s switch, librdkafka pass-through, OpenTelemetry, the CLI host's stop.
+    private static readonly string[] NotOptionProperties = ["ConnectionStrings__Flights", "ConnectionStrings__FlightsOwner", "ConnectionStrings__FlightsReader", "Run__Fetch", "Kafka__Client__*", "Kafka__Producer__*", "Kafka__Consumer__*", "OTEL_EXPORTER_OTLP_ENDPOINT", "Shutdown__GracePeriod"];
 
     private static readonly string Root = RepositoryRoot.Path;
 

@@ -12,6 +12,9 @@ namespace Flights.Tests.Unit.Functions;
 public sealed class FetchStatesFunctionTests
 {
     private static readonly DateTimeOffset Now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+
+    // A snapshot time just before the wall clock, as OpenSky serves them.
+    private const long T = 1_767_268_790;
     private readonly Mock<IOpenSkyClient> client = new(MockBehavior.Strict);
     private readonly Mock<IStatePublisher> publisher = new(MockBehavior.Strict);
     private readonly Mock<IFetchStatusStore> store = new();
@@ -40,7 +43,7 @@ public sealed class FetchStatesFunctionTests
     [Fact]
     public async Task A_new_snapshot_is_published_and_recorded()
     {
-        var snapshot = Snapshot(1000, 3);
+        var snapshot = Snapshot(T, 3);
         OpenSkyAnswers(snapshot);
         publisher.Setup(p => p.PublishAsync(snapshot, It.IsAny<CancellationToken>())).ReturnsAsync(new PublishResult(3, 0, null));
 
@@ -48,15 +51,15 @@ public sealed class FetchStatesFunctionTests
 
         publisher.Verify(p => p.PublishAsync(snapshot, It.IsAny<CancellationToken>()), Times.Once);
         var status = Assert.Single(recorded);
-        Assert.Equal(("published", 3, 3, 1000L, 390), (status.Result, status.States, status.Published, status.SnapshotTime!.Value, status.CreditsRemaining!.Value));
+        Assert.Equal(("published", 3, 3, T, 390), (status.Result, status.States, status.Published, status.SnapshotTime!.Value, status.CreditsRemaining!.Value));
         Assert.Equal(Now.AddSeconds(10), status.NextCallAt);
     }
 
     [Fact]
     public async Task A_snapshot_with_the_same_time_as_the_last_published_is_not_published_again()
     {
-        var first = Snapshot(1000, 2);
-        var repeat = Snapshot(1000, 2);
+        var first = Snapshot(T, 2);
+        var repeat = Snapshot(T, 2);
         OpenSkyAnswers(first, repeat);
         publisher.Setup(p => p.PublishAsync(first, It.IsAny<CancellationToken>())).ReturnsAsync(new PublishResult(2, 0, null));
         var function = Function();
@@ -71,7 +74,7 @@ public sealed class FetchStatesFunctionTests
     [Fact]
     public async Task A_partly_delivered_snapshot_is_published_again_at_the_next_tick()
     {
-        var snapshot = Snapshot(1000, 2);
+        var snapshot = Snapshot(T, 2);
         OpenSkyAnswers(snapshot, snapshot);
         publisher.SetupSequence(p => p.PublishAsync(snapshot, It.IsAny<CancellationToken>()))
             .ReturnsAsync(new PublishResult(1, 1, "Local: Message timed out"))
@@ -111,5 +114,23 @@ public sealed class FetchStatesFunctionTests
 
         publisher.VerifyNoOtherCalls();
         Assert.Equal(("skipped", Now.AddHours(3)), (recorded[0].Result, recorded[0].NextCallAt!.Value));
+    }
+
+    [Theory]
+    [InlineData(4_102_444_800L, "is more than 00:10:00 ahead of the wall clock")] // 2100
+    [InlineData(285_000_000_000L, "is more than 00:10:00 ahead of the wall clock")]
+    [InlineData(0L, "is before 2000-01-01")]
+    public async Task A_snapshot_dated_far_from_the_wall_clock_is_refused_with_one_line_and_not_published(long time, string why)
+    {
+        OpenSkyAnswers(Snapshot(time, 2));
+
+        await Function().RunAsync(null!, CancellationToken.None);
+
+        publisher.Verify(p => p.PublishAsync(It.IsAny<StatesSnapshot>(), It.IsAny<CancellationToken>()), Times.Never);
+        var status = Assert.Single(recorded);
+        Assert.Equal(("implausible_time", 0, (long?)null), (status.Result, status.Published, status.SnapshotTime));
+        Assert.Contains($"snapshot time {time} ", status.Message, StringComparison.Ordinal);
+        Assert.Contains(why, status.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', status.Message!);
     }
 }

@@ -97,4 +97,52 @@ public sealed class StateCleanerTests
     [Fact]
     public void Negative_altitudes_are_kept_in_metres() =>
         Assert.Equal(-30.48, Clean(Valid() with { BaroAltitude = -30.48 }).State.BaroAltitudeM);
+
+    // The wall clock of these tests: 2025-12-28, the day of Snapshot.
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(Snapshot + 60);
+
+    private static RejectReason? CleanAt(long snapshotTime, long? lastContact = null)
+    {
+        var latest = SnapshotTimes.Latest(Now, TimeSpan.FromMinutes(10));
+        return StateCleaner.TryClean(new StateEnvelope(snapshotTime, Valid() with { LastContact = lastContact ?? snapshotTime, TimePosition = lastContact ?? snapshotTime }), Skew, latest, out _);
+    }
+
+    [Theory]
+    [InlineData(285_000_000_000L)] // year ~11000: a batch holding it used to fail for good ("un-representable DateTime")
+    [InlineData(long.MaxValue)]
+    [InlineData(4_102_444_800L)] // 2100-01-01
+    [InlineData(1_766_888_059L + 60 + 601)] // 10 min 1 s ahead of the wall clock
+    public void A_snapshot_time_beyond_the_allowed_lead_on_the_wall_clock_is_rejected_as_in_the_future(long snapshotTime) =>
+        Assert.Equal(RejectReason.SnapshotTimeInFuture, CleanAt(snapshotTime));
+
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(-1L)]
+    [InlineData(long.MinValue)]
+    [InlineData(946_684_799L)] // one second before 2000-01-01
+    public void A_snapshot_time_before_2000_is_rejected_as_too_early(long snapshotTime) =>
+        Assert.Equal(RejectReason.SnapshotTimeTooEarly, CleanAt(snapshotTime));
+
+    [Fact]
+    public void A_snapshot_ten_minutes_ahead_of_the_wall_clock_is_still_accepted() =>
+        Assert.Null(CleanAt(Now.ToUnixTimeSeconds() + 600));
+
+    [Theory]
+    [InlineData(long.MaxValue)]
+    [InlineData(285_000_000_000L)]
+    public void A_state_time_far_beyond_a_plausible_snapshot_is_rejected_as_ahead_of_its_snapshot(long lastContact) =>
+        Assert.Equal(RejectReason.TimeAheadOfSnapshot, StateCleaner.TryClean(new StateEnvelope(Snapshot, Valid() with { LastContact = lastContact }), Skew, SnapshotTimes.Latest(Now, TimeSpan.FromMinutes(10)), out _));
+
+    [Fact]
+    public void Without_a_wall_clock_a_snapshot_time_that_no_date_can_hold_is_still_rejected() =>
+        Assert.Equal(RejectReason.SnapshotTimeInFuture, StateCleaner.TryClean(new StateEnvelope(285_000_000_000L, Valid() with { LastContact = 285_000_000_000L }), Skew, out _));
+
+    [Fact]
+    public void The_refusal_line_names_the_time_and_the_wall_clock()
+    {
+        Assert.Equal("snapshot time 4102444800 (2100-01-01 00:00:00Z) is more than 00:10:00 ahead of the wall clock (2025-12-28 02:15:19Z)", SnapshotTimes.Problem(4_102_444_800L, Now, TimeSpan.FromMinutes(10)));
+        Assert.Equal("snapshot time 285000000000 (not a representable date) is more than 00:10:00 ahead of the wall clock (2025-12-28 02:15:19Z)", SnapshotTimes.Problem(285_000_000_000L, Now, TimeSpan.FromMinutes(10)));
+        Assert.Equal("snapshot time 0 (1970-01-01 00:00:00Z) is before 2000-01-01", SnapshotTimes.Problem(0, Now, TimeSpan.FromMinutes(10)));
+        Assert.Null(SnapshotTimes.Problem(Snapshot, Now, TimeSpan.FromMinutes(10)));
+    }
 }
