@@ -35,8 +35,8 @@ begin
 
     if exists (select from pg_roles where rolname = 'flights_writer') then
         -- The rows the pipeline writes; schema_migrations stays the owner's.
-        execute format('grant insert, update, delete on %I.dim_aircrafts, %I.live_status, %I.flight_sessions, %I.pipeline_state, %I.aircraft_registry to flights_writer',
-            current_schema(), current_schema(), current_schema(), current_schema(), current_schema());
+        execute format('grant insert, update, delete on %I.dim_aircrafts, %I.live_status, %I.flight_sessions, %I.pipeline_state, %I.partition_clocks, %I.aircraft_registry to flights_writer',
+            current_schema(), current_schema(), current_schema(), current_schema(), current_schema(), current_schema());
         execute format('grant usage, select on all sequences in schema %I to flights_writer', current_schema());
         -- Tables added by later migrations are the pipeline's to write unless a migration revokes it.
         execute format('alter default privileges in schema %I grant insert, update, delete on tables to flights_writer', current_schema());
