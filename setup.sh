@@ -23,6 +23,7 @@ Usage: ./setup.sh <command> [args]
 
 Local development (needs only the .NET SDK; PostgreSQL is installed if missing):
   local [flights run args]   start the local PostgreSQL and run the whole pipeline (`flights run`)
+  demo [flights run args]    the same on simulated traffic (`flights run --demo`): no network needed
   test                       run every test (starts PostgreSQL itself); prints "N passed, N failed"
   db start|stop|status|url   manage the local PostgreSQL cluster in .local/postgres (git-ignored);
                              `db start` prints the export line for ConnectionStrings__Flights
@@ -229,6 +230,11 @@ cmd_local() {
   eval "$exports"
   export ConnectionStrings__Flights
   exec dotnet run --project "$ROOT/functions/Flights.Cli" -c Release -- run "$@"
+}
+
+# The local pipeline fed by the traffic simulator instead of OpenSky: aircraft on the map within seconds.
+cmd_demo() {
+  cmd_local --demo "$@"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -506,6 +512,7 @@ main() {
     db) cmd_db "$@" ;;
     test) cmd_test "$@" ;;
     local) cmd_local "$@" ;;
+    demo) cmd_demo "$@" ;;
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
     status) cmd_status "$@" ;;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Flights.Cli.Hosting;
 using Flights.Cli.Simulation;
 using Flights.Core.Airports;
+using Flights.Core.Kafka;
 using Flights.Core.OpenSky;
 using Flights.Core.Simulation;
 using Microsoft.AspNetCore.Builder;
@@ -37,20 +38,24 @@ public static class SimulateCommand
         var urls = new Option<string>("--urls") { Description = "Where --serve listens", DefaultValueFactory = _ => "http://127.0.0.1:8090" };
         var credits = new Option<int>("--credits") { Description = "--serve: credits for the day (OpenSky's cost per call by box area); 429 once spent", DefaultValueFactory = _ => 1_000_000 };
         var failEvery = new Option<int>("--fail-every") { Description = "--serve: answer every Nth call with 503 (0: never)", DefaultValueFactory = _ => 0 };
+        var publish = new Option<bool>("--publish") { Description = "Publish the current time's snapshot to the Kafka given by Kafka__BootstrapServers every resolution step until Ctrl+C (the cluster's traffic source)" };
         var evaluate = new Option<bool>("--evaluate") { Description = "Replay the simulation through the pipeline (embedded Kafka, PostgreSQL) and report precision and recall against the truth" };
         var command = new Command("simulate", "Synthetic air traffic between real airports: snapshot files, ground truth, an OpenSky-compatible endpoint, or an accuracy evaluation")
         {
-            aircraft, seed, hours, start, resolution, region, airports, outPath, truth, serve, urls, credits, failEvery, evaluate,
+            aircraft, seed, hours, start, resolution, region, airports, outPath, truth, serve, urls, credits, failEvery, publish, evaluate,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var verbose = parseResult.GetValue(FlightsCommandLine.Verbose);
             var isServe = parseResult.GetValue(serve);
             var isEvaluate = parseResult.GetValue(evaluate);
-            if (isServe && isEvaluate)
+            var isPublish = parseResult.GetValue(publish);
+            if ((isServe ? 1 : 0) + (isEvaluate ? 1 : 0) + (isPublish ? 1 : 0) > 1)
             {
-                throw new CliException("--serve and --evaluate do not go together", ExitCodes.Configuration);
+                throw new CliException("--serve, --publish and --evaluate do not go together", ExitCodes.Configuration);
             }
+
+            isServe |= isPublish; // both follow the wall clock
 
             var hoursValue = parseResult.GetValue(hours);
             if (!(hoursValue > 0))
@@ -92,6 +97,11 @@ public static class SimulateCommand
 
             var simulator = CreateSimulator(options, catalogue);
             var end = options.Start + (long)Math.Round(hoursValue * 3600);
+            if (isPublish)
+            {
+                return await PublishAsync(simulator, new CliHostOptions(verbose), output, cancellationToken);
+            }
+
             if (isServe)
             {
                 return await ServeAsync(simulator, parseResult.GetValue(urls)!, new EndpointBehaviour(parseResult.GetValue(credits), parseResult.GetValue(failEvery)), output, cancellationToken);
@@ -186,6 +196,45 @@ public static class SimulateCommand
         await using var host = await CliHost.CreateAsync(hostOptions with { StartLocalPostgres = true }, output, cancellationToken);
         using var app = host.Build();
         return await SimulationRunner.EvaluationStartAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), preferred, cancellationToken);
+    }
+
+    // The wall clock's snapshot every resolution step, into Kafka: what the fetch timer publishes, from the
+    // simulator instead of OpenSky. A step missed while publishing is skipped, as a late fetch would be.
+    private static async Task<int> PublishAsync(TrafficSimulator simulator, CliHostOptions hostOptions, TextWriter output, CancellationToken cancellationToken)
+    {
+        await using var host = await CliHost.CreateAsync(hostOptions, output, cancellationToken);
+        if (string.IsNullOrWhiteSpace(host.Configuration["Kafka:BootstrapServers"]))
+        {
+            throw new CliException("--publish needs a Kafka to publish to: set Kafka__BootstrapServers.", ExitCodes.Configuration);
+        }
+
+        using var app = host.Build();
+        var publisher = app.Services.GetRequiredService<StatePublisher>();
+        var step = (long)simulator.Options.Resolution.TotalSeconds;
+        await output.WriteLineAsync($"Publishing {simulator.Fleet.Count:N0} simulated aircraft to {host.Configuration["Kafka:BootstrapServers"]} every {step} s (Ctrl+C to stop)");
+        long published = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var now = DateTimeOffset.UtcNow;
+            var time = now.ToUnixTimeSeconds() / step * step;
+            var snapshot = simulator.SnapshotAt(time);
+            var result = await publisher.PublishAsync(snapshot, cancellationToken);
+            if (!result.AllDelivered)
+            {
+                throw new CliException($"Kafka did not take snapshot {time}: {result.Failed} messages failed ({result.FirstError}); check Kafka__BootstrapServers.", ExitCodes.Kafka);
+            }
+
+            published += result.Delivered;
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{DateTimeOffset.FromUnixTimeSeconds(time):u} published {result.Delivered:N0} states ({published:N0} in all)"));
+            var next = DateTimeOffset.FromUnixTimeSeconds(time + step);
+            var wait = next - DateTimeOffset.UtcNow;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, cancellationToken);
+            }
+        }
+
+        return ExitCodes.Ok;
     }
 
     private static async Task<int> ServeAsync(TrafficSimulator simulator, string urls, EndpointBehaviour behaviour, TextWriter output, CancellationToken cancellationToken)
