@@ -1,4 +1,5 @@
 using Flights.Core.Airports;
+using Flights.Core.OpenSky;
 using Flights.Core.Simulation;
 using Microsoft.AspNetCore.Builder;
 
@@ -10,8 +11,11 @@ namespace Flights.Cli.Simulation;
 /// </summary>
 public sealed class DemoTraffic : IAsyncDisposable
 {
-    /// <summary>Aircraft in the demo: enough to fill the world map, few enough for a laptop.</summary>
-    public const int Aircraft = 3000;
+    /// <summary>Aircraft in the demo: enough to fill the map of Europe, few enough for a laptop.</summary>
+    public const int Aircraft = 1000;
+
+    // One region, so the map opens on a dense area instead of a whole world of scattered markers.
+    private static readonly BoundingBox Region = new(35, -12, 60, 32);
 
     private readonly WebApplication app;
 
@@ -34,11 +38,11 @@ public sealed class DemoTraffic : IAsyncDisposable
     public static async Task<DemoTraffic> StartAsync(TextWriter output, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var simulator = new TrafficSimulator(new SimulationOptions { Aircraft = Aircraft, Seed = 1, Start = now / 10 * 10 }, AirportCatalogue.BuiltIn);
+        var simulator = new TrafficSimulator(new SimulationOptions { Aircraft = Aircraft, Seed = 1, Start = now / 10 * 10, Region = Region }, AirportCatalogue.BuiltIn);
         var app = new SimulatorEndpoint(simulator, new EndpointBehaviour(Credits: 10_000_000, FailEvery: 0), TimeProvider.System).Build("http://127.0.0.1:0");
         await app.StartAsync(cancellationToken);
         var url = app.Urls.First();
-        await output.WriteLineAsync($"Demo: {Aircraft:N0} simulated aircraft served as OpenSky at {url}/api/states/all");
+        await output.WriteLineAsync($"Demo: {Aircraft:N0} simulated aircraft between the airports of Europe, served as OpenSky at {url}/api/states/all");
         return new DemoTraffic(app, url + "/api/");
     }
 
