@@ -218,7 +218,8 @@ public static class SimulateCommand
             var now = DateTimeOffset.UtcNow;
             var time = now.ToUnixTimeSeconds() / step * step;
             var snapshot = simulator.SnapshotAt(time);
-            var result = await publisher.PublishAsync(snapshot, cancellationToken);
+            // Not cancelled midway: Ctrl+C stops between snapshots, so every count printed is what Kafka holds.
+            var result = await publisher.PublishAsync(snapshot, CancellationToken.None);
             if (!result.AllDelivered)
             {
                 throw new CliException($"Kafka did not take snapshot {time}: {result.Failed} messages failed ({result.FirstError}); check Kafka__BootstrapServers.", ExitCodes.Kafka);

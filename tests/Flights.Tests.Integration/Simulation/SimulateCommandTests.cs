@@ -52,6 +52,32 @@ public sealed class SimulateCommandTests
     }
 
     [Fact]
+    public async Task Publish_sends_each_step_s_snapshot_to_the_given_Kafka_until_interrupted()
+    {
+        var topic = TestKafka.CreateTopic("simulated", partitions: 3);
+        using var process = FlightsProcess.Start(new Dictionary<string, string?>
+        {
+            ["Kafka__BootstrapServers"] = TestKafka.BootstrapServers,
+            ["Kafka__Topic"] = topic,
+        }, "simulate", "--publish", "--aircraft", "200", "--resolution", "1");
+        for (var attempt = 0; attempt < 240 && process.Output.Split('\n').Count(l => l.Contains(" published ", StringComparison.Ordinal)) < 3; attempt++)
+        {
+            await Task.Delay(500);
+        }
+
+        process.Interrupt();
+        var exit = await process.WaitAsync(Timeout);
+
+        Assert.True(exit == 0, $"exit {exit}\n{process.Output}\n{process.Error}");
+        var lines = process.Output.Split('\n').Where(l => l.Contains(" published ", StringComparison.Ordinal)).ToList();
+        Assert.True(lines.Count >= 3, process.Output);
+        var total = long.Parse(System.Text.RegularExpressions.Regex.Match(lines[^1], @"\(([\d,]+) in all\)").Groups[1].Value.Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(total > 0, lines[^1]);
+        using var consumer = new Confluent.Kafka.ConsumerBuilder<byte[], byte[]>(new Confluent.Kafka.ConsumerConfig { BootstrapServers = TestKafka.BootstrapServers, GroupId = Guid.NewGuid().ToString("N") }).Build();
+        Assert.Equal(total, Enumerable.Range(0, 3).Sum(p => consumer.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value));
+    }
+
+    [Fact]
     public async Task Airports_import_reads_the_full_OurAirports_csv_into_a_catalogue_the_simulator_flies_between()
     {
         var folder = Directory.CreateTempSubdirectory("flights-airports-");
