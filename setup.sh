@@ -19,6 +19,7 @@ Usage: ./setup.sh <command> [args]
 
 Local development (needs only the .NET SDK; PostgreSQL is installed if missing):
   local [flights run args]   start the local PostgreSQL and run the whole pipeline (`flights run`)
+  demo [flights run args]    the same on simulated traffic (`flights run --demo`): no network needed
   test                       run every test (starts PostgreSQL itself); prints "N passed, N failed"
   recordings                 download the recorded OpenSky data the tests read into .local/recordings
                              (git-ignored; sources and SHA-256 in tests/recordings.manifest). Not
@@ -372,6 +373,11 @@ cmd_local() {
   exec dotnet run --project "$ROOT/functions/Flights.Cli" -c Release -- run "$@"
 }
 
+# The local pipeline fed by the traffic simulator instead of OpenSky: aircraft on the map within seconds.
+cmd_demo() {
+  cmd_local --demo "$@"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Offline checks (tests/manifests): run by `check` and at the end of `test`
 # ---------------------------------------------------------------------------------------------
@@ -670,6 +676,7 @@ main() {
     recordings) cmd_recordings "$@" ;;
     test) cmd_test "$@" ;;
     local) cmd_local "$@" ;;
+    demo) cmd_demo "$@" ;;
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
     status) cmd_status "$@" ;;

@@ -24,6 +24,8 @@ public static class FlightsCommandLine
         root.Subcommands.Add(AircraftCommand.Create(output));
         root.Subcommands.Add(CloseStaleCommand.Create(output));
         root.Subcommands.Add(BenchCommand.Create(output));
+        root.Subcommands.Add(SimulateCommand.Create(output));
+        root.Subcommands.Add(AirportsCommand.Create(output));
         return root;
     }
 

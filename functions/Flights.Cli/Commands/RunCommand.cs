@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Flights.Cli.Hosting;
 using Flights.Cli.Pipeline;
+using Flights.Cli.Simulation;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,11 +26,13 @@ public static class RunCommand
     {
         var noDashboard = new Option<bool>("--no-dashboard") { Description = "Do not serve the dashboard" };
         var noFetch = new Option<bool>("--no-fetch") { Description = $"Do not poll OpenSky: only the consumer, the closer and the dashboard (also {FetchSetting.Replace(":", "__", StringComparison.Ordinal)}=false)" };
-        var command = new Command("run", "Run the pipeline locally: fetch from OpenSky, Kafka, smart write, flight lifecycle, dashboard") { Urls, noDashboard, noFetch };
+        var demo = new Option<bool>("--demo") { Description = "Fetch simulated traffic from a local OpenSky-compatible endpoint instead of OpenSky (no network needed)" };
+        var command = new Command("run", "Run the pipeline locally: fetch from OpenSky, Kafka, smart write, flight lifecycle, dashboard") { Urls, noDashboard, noFetch, demo };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var dashboard = !parseResult.GetValue(noDashboard);
-            await using var host = await CliHost.CreateAsync(new CliHostOptions(parseResult.GetValue(FlightsCommandLine.Verbose), StartLocalPostgres: true, EmbeddedKafka: true, Web: dashboard), output, cancellationToken);
+            await using var traffic = parseResult.GetValue(demo) ? await DemoTraffic.StartAsync(output, cancellationToken) : null;
+            await using var host = await CliHost.CreateAsync(new CliHostOptions(parseResult.GetValue(FlightsCommandLine.Verbose), StartLocalPostgres: true, EmbeddedKafka: true, Web: dashboard, Settings: traffic?.Settings), output, cancellationToken);
             // Without fetching, something else fills Kafka: `flights replay --publish-only`, a simulator, another host.
             var fetch = !parseResult.GetValue(noFetch) && host.Configuration.GetValue(FetchSetting, true);
             host.AddPipeline(output, fetchAndClose: true, fetch);
