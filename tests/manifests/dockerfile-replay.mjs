@@ -269,7 +269,8 @@ function execTools(projectAbs, seen = new Set()) {
   if (seen.has(projectAbs) || !fs.existsSync(projectAbs)) return [];
   seen.add(projectAbs);
   const text = fs.readFileSync(projectAbs, "utf8");
-  const tools = [...text.matchAll(/<Exec\s[^>]*Command="([^"]+)"/g)].flatMap((m) => commandsOf(m[1].replace(/&amp;/g, "&")))
+  // $(Name) in an Exec command is an MSBuild property, expanded before the shell runs: not a command substitution.
+  const tools = [...text.matchAll(/<Exec\s[^>]*Command="([^"]+)"/g)].flatMap((m) => commandsOf(m[1].replace(/&amp;/g, "&").replace(/\$\([\w.]+\)/g, "P")))
     .map((t) => [t, path.basename(projectAbs)]);
   for (const m of text.matchAll(/<ProjectReference\s+Include="([^"]+)"/g)) {
     tools.push(...execTools(path.resolve(path.dirname(projectAbs), m[1].replaceAll("\\", "/")), seen));

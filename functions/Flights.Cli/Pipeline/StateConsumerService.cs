@@ -151,8 +151,10 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
                 await ProcessWithRetryAsync(batch, stoppingToken, batchCancellation.Token);
                 foreach (var last in batch.GroupBy(r => r.TopicPartition).Select(g => g.MaxBy(r => r.Offset.Value)!))
                 {
-                    kafka.StoreOffset(last);
-                    processedUpTo[last.Partition.Value] = last.Offset.Value + 1;
+                    if (TryStoreOffset(kafka, last))
+                    {
+                        processedUpTo[last.Partition.Value] = last.Offset.Value + 1;
+                    }
                 }
 
                 Interlocked.Add(ref messagesProcessed, batch.Count);
@@ -184,6 +186,26 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
             consumer = null;
         }
     }
+
+    // A rebalance served by one of the Consume calls that filled the batch can revoke a partition whose messages
+    // are already in it: the batch is written (idempotently), but the offset can no longer be stored (Local_State).
+    // The partition's new owner reads those messages again from the last commit, which is at-least-once as designed.
+    private bool TryStoreOffset(IConsumer<byte[], byte[]> kafka, ConsumeResult<byte[], byte[]> last)
+    {
+        try
+        {
+            kafka.StoreOffset(last);
+            return true;
+        }
+        catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_State)
+        {
+            LogRevokedBeforeStore(last.Topic, last.Partition.Value, last.Offset.Value);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Topic} partition {Partition} was revoked while offset {Offset} was being written; its new owner reads it again")]
+    private partial void LogRevokedBeforeStore(string topic, int partition, long offset);
 
     // Confluent's examples: a ConsumeException is informational unless its error is fatal.
     private ConsumeResult<byte[], byte[]>? TryConsume(IConsumer<byte[], byte[]> kafka, TimeSpan timeout)

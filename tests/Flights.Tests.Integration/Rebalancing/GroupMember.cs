@@ -129,7 +129,14 @@ public sealed class GroupMember : IAsyncDisposable
 
                     foreach (var last in batch.GroupBy(r => r.TopicPartition).Select(g => g.MaxBy(r => r.Offset.Value)!))
                     {
-                        consumer.StoreOffset(last);
+                        try
+                        {
+                            consumer.StoreOffset(last);
+                        }
+                        catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_State)
+                        {
+                            // revoked by a rebalance served while the batch was being filled, as the real consumer allows
+                        }
                     }
                 }
 
