@@ -43,7 +43,8 @@ public static class ServiceCollectionExtensions
         });
         services.TryAddSingleton(sp => new MigrationRunner(
             sp.GetRequiredKeyedService<NpgsqlDataSource>(DatabaseOptions.OwnerConnectionStringName),
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<MigrationRunner>>()));
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<MigrationRunner>>(),
+            configuration.GetSection(AirportOptions.SectionName).GetValue(nameof(AirportOptions.LoadBuiltIn), true)));
         services.AddHostedService<MigrateAtStartService>();
         return services;
     }

@@ -3,12 +3,17 @@ using System.Globalization;
 using System.Text.Json;
 using Flights.Cli.Hosting;
 using Flights.Core.Airports;
+using Flights.Core.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Flights.Cli.Commands;
 
 /// <summary>
 /// `flights airports`: the airport catalogue. `import` reads the full OurAirports airports.csv (small fields and
-/// heliports too) into a catalogue file that `flights simulate --airports` uses; `nearest` looks a position up.
+/// heliports too) into a catalogue file that `flights simulate --airports` uses, and into the database's
+/// <c>airports</c> table that the airport rules read; `nearest` looks a position up.
 /// </summary>
 public static class AirportsCommand
 {
@@ -19,7 +24,7 @@ public static class AirportsCommand
     {
         var csv = new Argument<string>("csv") { Description = "OurAirports airports.csv (https://ourairports.com/data/)" };
         var outFile = new Option<string>("--out") { Description = "Catalogue file to write", DefaultValueFactory = _ => DefaultCatalogueFile };
-        var import = new Command("import", "Read the full OurAirports airports.csv into a catalogue file (rows without an ident or position are counted and skipped)") { csv, outFile };
+        var import = new Command("import", "Read the full OurAirports airports.csv into a catalogue file and the airports table (rows without an ident or position are counted and skipped)") { csv, outFile };
         import.SetAction(async (parseResult, cancellationToken) =>
         {
             var path = parseResult.GetValue(csv)!;
@@ -46,10 +51,21 @@ public static class AirportsCommand
                 throw new CliException($"Cannot write {target}: {ex.Message}", ExitCodes.Input, ex);
             }
 
+            var loaded = await LoadTableAsync(result.Airports, parseResult.GetValue(FlightsCommandLine.Verbose), output, cancellationToken);
             var byType = result.Airports.GroupBy(a => a.Type).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count():N0}");
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"Imported {result.Airports.Count:N0} airports into {target} ({string.Join(", ", byType)}); skipped {result.Skipped:N0}{(result.FirstProblem is null ? "" : $" (first: {result.FirstProblem})")}"));
-            await output.WriteLineAsync(JsonSerializer.Serialize(new { airports = result.Airports.Count, skipped = result.Skipped, file = target }));
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"airports table: {loaded.Inserted:N0} new, {loaded.Updated:N0} updated, {loaded.Unchanged:N0} unchanged"));
+            await output.WriteLineAsync(JsonSerializer.Serialize(new
+            {
+                airports = result.Airports.Count,
+                skipped = result.Skipped,
+                file = target,
+                table_inserted = loaded.Inserted,
+                table_updated = loaded.Updated,
+                table_unchanged = loaded.Unchanged,
+            }));
             return ExitCodes.Ok;
         });
 
@@ -83,6 +99,24 @@ public static class AirportsCommand
         airports.Subcommands.Add(import);
         airports.Subcommands.Add(nearest);
         return airports;
+    }
+
+    // The schema first (the table may not exist yet), but without the built-in catalogue: this import is the
+    // catalogue, and the built-in one would add airports the file chose to leave out.
+    private static async Task<AirportLoadResult> LoadTableAsync(IReadOnlyList<Airport> airports, bool verbose, TextWriter output, CancellationToken cancellationToken)
+    {
+        await using var host = await CliHost.CreateAsync(new CliHostOptions(verbose, StartLocalPostgres: true), output, cancellationToken);
+        using var app = host.Build();
+        var owner = app.Services.GetRequiredKeyedService<NpgsqlDataSource>(DatabaseOptions.OwnerConnectionStringName);
+        await new MigrationRunner(owner, app.Services.GetRequiredService<ILogger<MigrationRunner>>(), loadBuiltInAirports: false).MigrateAsync(cancellationToken);
+        try
+        {
+            return await AirportsTable.LoadAsync(owner, airports.Select(AirportsTable.ToRow), cancellationToken);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliException($"The airports table was left as it was: {ex.Message}", ExitCodes.Input, ex);
+        }
     }
 
     private static AirportReadResult Read(string path)

@@ -19,6 +19,11 @@ public static class DbCommand
             await output.WriteLineAsync(result.Applied.Count == 0
                 ? $"Schema is up to date ({result.AlreadyApplied} migrations applied before)."
                 : $"Applied {result.Applied.Count} migration(s): {string.Join(", ", result.Applied)}.");
+            if (result.BuiltInAirportsLoaded > 0)
+            {
+                await output.WriteLineAsync($"Loaded {result.BuiltInAirportsLoaded:N0} airports of the built-in catalogue into the empty airports table.");
+            }
+
             return ExitCodes.Ok;
         });
         var db = new Command("db", "Database operations");

@@ -39,10 +39,11 @@ public static class SimulateCommand
         var credits = new Option<int>("--credits") { Description = "--serve: credits for the day (OpenSky's cost per call by box area); 429 once spent", DefaultValueFactory = _ => 1_000_000 };
         var failEvery = new Option<int>("--fail-every") { Description = "--serve: answer every Nth call with 503 (0: never)", DefaultValueFactory = _ => 0 };
         var publish = new Option<bool>("--publish") { Description = "Publish the current time's snapshot to the Kafka given by Kafka__BootstrapServers every resolution step until Ctrl+C (the cluster's traffic source)" };
+        var spoofRate = new Option<double>("--spoof-rate") { Description = "Share of states whose position jumps 300-900 km for that one state (GPS spoofing); 0: none", DefaultValueFactory = _ => 0 };
         var evaluate = new Option<bool>("--evaluate") { Description = "Replay the simulation through the pipeline (embedded Kafka, PostgreSQL) and report precision and recall against the truth" };
         var command = new Command("simulate", "Synthetic air traffic between real airports: snapshot files, ground truth, an OpenSky-compatible endpoint, or an accuracy evaluation")
         {
-            aircraft, seed, hours, start, resolution, region, airports, outPath, truth, serve, urls, credits, failEvery, publish, evaluate,
+            aircraft, seed, hours, start, resolution, region, airports, outPath, truth, serve, urls, credits, failEvery, publish, evaluate, spoofRate,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -82,6 +83,7 @@ public static class SimulateCommand
                 Start = startTime,
                 Resolution = TimeSpan.FromSeconds(parseResult.GetValue(resolution)),
                 Region = box,
+                SpoofRate = parseResult.GetValue(spoofRate),
             };
             if (options.Validate() is { } problem)
             {

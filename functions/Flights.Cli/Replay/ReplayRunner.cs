@@ -33,6 +33,9 @@ public sealed record ReplaySummary(
     IReadOnlyList<string>? SkippedEntries = null,
     bool Consumed = true)
 {
+    /// <summary>Positions the pipeline kept out of routes as implausible (issue 16).</summary>
+    public long ImplausiblePositions { get; init; }
+
     public double StatesPerSecond => StatesPublished / Math.Max(WallSeconds, 0.001);
 
     /// <summary>States accounted for by the consumer: written, already known, rejected or dead-lettered.</summary>
@@ -94,7 +97,10 @@ public static class ReplayRunner
             await app.Services.GetRequiredService<StaleFlightCloser>().CloseAsync(dryRun: false, cancellationToken);
             await progress.FlushAsync(cancellationToken);
             return new ReplaySummary(snapshots.Count, metrics.Published, metrics.Written, metrics.Ignored, metrics.Rejected, metrics.DeadLettered,
-                metrics.SessionsOpened, metrics.EndedSignalLost, metrics.EndedLanded, watch.Elapsed.TotalSeconds, metrics.Lost, recording.Duplicates, recording.Skipped);
+                metrics.SessionsOpened, metrics.EndedSignalLost, metrics.EndedLanded, watch.Elapsed.TotalSeconds, metrics.Lost, recording.Duplicates, recording.Skipped)
+            {
+                ImplausiblePositions = metrics.ImplausiblePositions,
+            };
         }
         finally
         {

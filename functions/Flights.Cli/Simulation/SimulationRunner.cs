@@ -21,13 +21,14 @@ public static class SimulationRunner
 
     private const string FlightsSql = """
         select d.transponder_hex as Icao24, extract(epoch from s.started_at)::bigint as StartedAt,
-               extract(epoch from s.ended_at)::bigint as EndedAt, s.start_reason as StartReason, s.end_reason as EndReason
+               extract(epoch from s.ended_at)::bigint as EndedAt, s.start_reason as StartReason, s.end_reason as EndReason,
+               s.departure_airport as DepartureAirport, s.arrival_airport as ArrivalAirport
         from flight_sessions s join dim_aircrafts d using (aircraft_id)
         where d.transponder_hex = any(@icao24s) and s.started_at >= @from and s.started_at < @to
         """;
 
     /// <summary>What producing the snapshots took.</summary>
-    public sealed record GenerationSummary(int Snapshots, long States, double Seconds)
+    public sealed record GenerationSummary(int Snapshots, long States, double Seconds, long SpoofedStates = 0)
     {
         public double StatesPerSecond => States / Math.Max(Seconds, 0.001);
     }
@@ -41,6 +42,7 @@ public static class SimulationRunner
         var watch = Stopwatch.StartNew();
         var snapshots = 0;
         long states = 0;
+        long spoofed = 0;
         ZipArchive? zip = null;
         try
         {
@@ -57,12 +59,18 @@ public static class SimulationRunner
                 }
             }
 
+            var fleetIndex = simulator.Fleet.Select((a, i) => (a.Icao24, i)).ToDictionary(a => a.Icao24, a => a.i);
             foreach (var time in simulator.SnapshotTimes(start, end))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var snapshot = simulator.SnapshotAt(time);
                 snapshots++;
                 states += snapshot.States.Count;
+                if (simulator.Options.SpoofRate > 0)
+                {
+                    spoofed += snapshot.States.Count(st => st.Latitude is not null && fleetIndex.TryGetValue(st.Icao24, out var i) && simulator.IsSpoofed(i, time));
+                }
+
                 var name = string.Create(CultureInfo.InvariantCulture, $"states-{time}.json");
                 if (zip is not null)
                 {
@@ -86,7 +94,7 @@ public static class SimulationRunner
             zip?.Dispose();
         }
 
-        return new GenerationSummary(snapshots, states, watch.Elapsed.TotalSeconds);
+        return new GenerationSummary(snapshots, states, watch.Elapsed.TotalSeconds, spoofed);
     }
 
     /// <summary>Writes the truth as JSON, or as CSV when the path ends in .csv.</summary>
@@ -133,16 +141,22 @@ public static class SimulationRunner
         return clock is { } c && c >= preferred ? (c / 86400 + 1) * 86400 : preferred;
     }
 
+    /// <summary>What an evaluation found: flights, their airports, and the spoofed positions against those the pipeline refused.</summary>
+    public sealed record Evaluation(AccuracyReport Flights, AirportAccuracyReport Airports, long SpoofedStates, long ImplausiblePositions);
+
     /// <summary>Replays the simulation through the whole pipeline and compares the stored flights with the truth.</summary>
-    public static async Task<AccuracyReport> EvaluateAsync(TrafficSimulator simulator, long start, long end, CliHostOptions hostOptions, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<Evaluation> EvaluateAsync(TrafficSimulator simulator, long start, long end, CliHostOptions hostOptions, TextWriter output, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(Path.GetTempPath(), $"flights-simulate-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        long spoofed, implausible;
         try
         {
             var generated = Generate(simulator, start, end, folder, cancellationToken);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Generated {generated.Snapshots:N0} snapshots ({generated.States:N0} states) in {generated.Seconds:0.0} s"));
+            spoofed = generated.SpoofedStates;
             var replay = await ReplayRunner.RunAsync(folder, null, false, hostOptions, output, cancellationToken);
             await ReplayRunner.PrintAsync(replay, output);
+            implausible = replay.ImplausiblePositions;
         }
         finally
         {
@@ -158,12 +172,20 @@ public static class SimulationRunner
             new { icao24s = fleet, from = DateTimeOffset.FromUnixTimeSeconds(start).UtcDateTime, to = DateTimeOffset.FromUnixTimeSeconds(end).UtcDateTime }, cancellationToken: cancellationToken));
         var sessions = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Flights.Core.Sessions.SessionOptions>>().Value;
         var step = (long)simulator.Options.Resolution.TotalSeconds;
-        return AccuracyEvaluator.Evaluate(simulator.Legs(start, end), flights, start, end - step, simulator.Options.Resolution, sessions.FlightEndThreshold);
+        var legs = simulator.Legs(start, end);
+        var stored = flights.AsList();
+        return new Evaluation(
+            AccuracyEvaluator.Evaluate(legs, stored, start, end - step, simulator.Options.Resolution, sessions.FlightEndThreshold),
+            AccuracyEvaluator.EvaluateAirports(legs, stored, start, end - step, sessions.FlightEndThreshold),
+            spoofed,
+            implausible);
     }
 
     /// <summary>Prints the report, then the same as one JSON line.</summary>
-    public static async Task PrintAsync(AccuracyReport r, TextWriter output)
+    public static async Task PrintAsync(Evaluation evaluation, TextWriter output)
     {
+        var r = evaluation.Flights;
+        var a = evaluation.Airports;
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"""
             Accuracy against the simulator's truth
               legs (whole in the window)   {r.Legs:N0} (clean: {r.CleanLegs:N0}; signal lost before touchdown: {r.LostBeforeLanding:N0})
@@ -176,6 +198,9 @@ public static class SimulationRunner
               exact                        {r.Exact:N0} (clean legs: {r.CleanExact:N0} of {r.CleanLegs:N0})
               flights stored               {r.Flights:N0} (without a leg: {r.FlightsWithoutLeg:N0})
               precision {r.Precision:P2}, recall {r.Recall:P2}, recall on clean legs {r.CleanRecall:P2}
+              departure airports           {a.DeparturesRight:N0} right of {a.DeparturesGiven:N0} given: precision {a.DeparturePrecision:P2}, recall {a.DepartureRecall:P2}
+              arrival airports             {a.ArrivalsRight:N0} right of {a.ArrivalsGiven:N0} given: precision {a.ArrivalPrecision:P2}, recall {a.ArrivalRecall:P2}
+              spoofed positions sent       {evaluation.SpoofedStates:N0}; implausible positions refused {evaluation.ImplausiblePositions:N0}
             """));
         await output.WriteLineAsync(JsonSerializer.Serialize(new
         {
@@ -195,6 +220,16 @@ public static class SimulationRunner
             precision = Math.Round(r.Precision, 4),
             recall = Math.Round(r.Recall, 4),
             clean_recall = Math.Round(r.CleanRecall, 4),
+            departures_given = a.DeparturesGiven,
+            departures_right = a.DeparturesRight,
+            departure_precision = Math.Round(a.DeparturePrecision, 4),
+            departure_recall = Math.Round(a.DepartureRecall, 4),
+            arrivals_given = a.ArrivalsGiven,
+            arrivals_right = a.ArrivalsRight,
+            arrival_precision = Math.Round(a.ArrivalPrecision, 4),
+            arrival_recall = Math.Round(a.ArrivalRecall, 4),
+            spoofed_states = evaluation.SpoofedStates,
+            implausible_positions = evaluation.ImplausiblePositions,
         }));
     }
 }

@@ -27,6 +27,9 @@ public sealed class AirportOptions
     /// <summary>How often the processor and the closer read the <c>airports</c> table again (a new catalogue is picked up within this time).</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Whether migrating loads the built-in catalogue (OurAirports medium and large airports) into an empty <c>airports</c> table.</summary>
+    public bool LoadBuiltIn { get; set; } = true;
+
     /// <summary><see cref="Types"/> as a set.</summary>
     public IReadOnlySet<string> TypeSet() => Types.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
 }

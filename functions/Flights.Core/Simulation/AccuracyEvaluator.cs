@@ -6,7 +6,35 @@ namespace Flights.Core.Simulation;
 /// <param name="EndedAt">End; null while open.</param>
 /// <param name="StartReason"><c>takeoff</c>, <c>first_seen_airborne</c>, ...</param>
 /// <param name="EndReason"><c>landed</c>, <c>signal_lost</c> or null.</param>
-public sealed record StoredFlight(string Icao24, long StartedAt, long? EndedAt, string StartReason, string? EndReason);
+/// <param name="DepartureAirport">Departure airport ident the pipeline gave the flight, or null.</param>
+/// <param name="ArrivalAirport">Arrival airport ident, or null.</param>
+public sealed record StoredFlight(string Icao24, long StartedAt, long? EndedAt, string StartReason, string? EndReason, string? DepartureAirport = null, string? ArrivalAirport = null);
+
+/// <summary>
+/// Departure and arrival airports against the truth's legs (the same legs and flights that count in
+/// <see cref="AccuracyReport"/>). A departure is right when it is the leg's origin and given to the leg's first
+/// flight; an arrival when it is the destination and given to the leg's last flight (a leg split in two has one
+/// departure and one arrival). Any other airport given, including one to a flight without a leg, is wrong.
+/// </summary>
+/// <param name="Legs">Legs that count.</param>
+/// <param name="DeparturesGiven">Counted flights with a departure airport.</param>
+/// <param name="DeparturesRight">Of those, right ones.</param>
+/// <param name="ArrivalsGiven">Counted flights with an arrival airport.</param>
+/// <param name="ArrivalsRight">Of those, right ones.</param>
+public sealed record AirportAccuracyReport(int Legs, int DeparturesGiven, int DeparturesRight, int ArrivalsGiven, int ArrivalsRight)
+{
+    /// <summary>Share of given departures that are right.</summary>
+    public double DeparturePrecision => DeparturesGiven == 0 ? 0 : (double)DeparturesRight / DeparturesGiven;
+
+    /// <summary>Share of legs whose origin was found.</summary>
+    public double DepartureRecall => Legs == 0 ? 0 : (double)DeparturesRight / Legs;
+
+    /// <summary>Share of given arrivals that are right.</summary>
+    public double ArrivalPrecision => ArrivalsGiven == 0 ? 0 : (double)ArrivalsRight / ArrivalsGiven;
+
+    /// <summary>Share of legs whose destination was found.</summary>
+    public double ArrivalRecall => Legs == 0 ? 0 : (double)ArrivalsRight / Legs;
+}
 
 /// <summary>
 /// Stored flights against the simulator's legs. A leg counts when the data shows it whole: it takes off after
@@ -120,6 +148,43 @@ public static class AccuracyEvaluator
         }
 
         return new AccuracyReport(total, clean, found, starts, ends, landed, split, exact, cleanExact, lost, lostRight, counted, withoutLeg);
+    }
+
+    /// <summary>Compares the airports of <paramref name="flights"/> with the legs' (same window rules as <see cref="Evaluate"/>).</summary>
+    public static AirportAccuracyReport EvaluateAirports(IEnumerable<SimulatedLeg> legs, IEnumerable<StoredFlight> flights, long windowStart, long windowEnd, TimeSpan flightEndThreshold)
+    {
+        var threshold = (long)flightEndThreshold.TotalSeconds;
+        var legsByAircraft = legs.GroupBy(l => l.Icao24).ToDictionary(g => g.Key, g => g.ToList());
+        var counted = new List<(StoredFlight Flight, SimulatedLeg? Leg)>();
+        foreach (var flight in flights)
+        {
+            var leg = legsByAircraft.GetValueOrDefault(flight.Icao24)?.FirstOrDefault(l => flight.StartedAt >= l.TransponderOn && flight.StartedAt < l.TransponderOff);
+            if (leg is null || Counts(leg, windowStart, windowEnd, threshold))
+            {
+                counted.Add((flight, leg));
+            }
+        }
+
+        var byLeg = counted.Where(c => c.Leg is not null).GroupBy(c => c.Leg!).ToDictionary(g => g.Key, g => g.Select(c => c.Flight).OrderBy(f => f.StartedAt).ToList());
+        int depGiven = 0, depRight = 0, arrGiven = 0, arrRight = 0;
+        foreach (var (flight, leg) in counted)
+        {
+            var own = leg is null ? null : byLeg[leg];
+            if (flight.DepartureAirport is { } departure)
+            {
+                depGiven++;
+                depRight += leg is not null && ReferenceEquals(own![0], flight) && string.Equals(departure, leg.Origin, StringComparison.OrdinalIgnoreCase) ? 1 : 0;
+            }
+
+            if (flight.ArrivalAirport is { } arrival)
+            {
+                arrGiven++;
+                arrRight += leg is not null && ReferenceEquals(own![^1], flight) && string.Equals(arrival, leg.Destination, StringComparison.OrdinalIgnoreCase) ? 1 : 0;
+            }
+        }
+
+        var total = legsByAircraft.Values.SelectMany(l => l).Count(l => Counts(l, windowStart, windowEnd, threshold));
+        return new AirportAccuracyReport(total, depGiven, depRight, arrGiven, arrRight);
     }
 
     private static bool Counts(SimulatedLeg leg, long windowStart, long windowEnd, long threshold) =>

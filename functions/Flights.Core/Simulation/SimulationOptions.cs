@@ -41,6 +41,13 @@ public sealed record SimulationOptions
     /// <summary>Share of states replaced by an invalid one (bad icao24, position out of range, or a time ahead of the snapshot).</summary>
     public double InvalidRate { get; init; } = 0.0005;
 
+    /// <summary>
+    /// Share of states with a spoofed position: the one state jumps 300-900 km away (as GPS spoofing and bad
+    /// multilateration do), the next is where the aircraft really is. Off by default, so the traffic of a seed stays
+    /// what it was before spoofing existed.
+    /// </summary>
+    public double SpoofRate { get; init; }
+
     /// <summary>Checks the options; returns the first problem or null.</summary>
     public string? Validate()
     {
@@ -54,7 +61,7 @@ public sealed record SimulationOptions
             return "the resolution must be a whole number of seconds, at least 1";
         }
 
-        foreach (var (name, rate) in new[] { ("short gap", ShortGapRate), ("long gap", LongGapRate), ("lost before landing", LostBeforeLandingRate), ("positionless", PositionlessRate), ("invalid", InvalidRate) })
+        foreach (var (name, rate) in new[] { ("short gap", ShortGapRate), ("long gap", LongGapRate), ("lost before landing", LostBeforeLandingRate), ("positionless", PositionlessRate), ("invalid", InvalidRate), ("spoof", SpoofRate) })
         {
             if (rate is < 0 or > 1 || double.IsNaN(rate))
             {

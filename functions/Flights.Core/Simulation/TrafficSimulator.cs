@@ -121,6 +121,14 @@ public sealed class TrafficSimulator
         return new StatesSnapshot(time, states);
     }
 
+    /// <summary>Whether the state of aircraft <paramref name="index"/> (its place in <see cref="Fleet"/>) at <paramref name="time"/> is sent with a spoofed position, if it is sent with a position at all.</summary>
+    public bool IsSpoofed(int index, long time)
+    {
+        var roll = DeterministicRandom.Hash((ulong)(uint)options.Seed, (ulong)index, (ulong)time);
+        var spoof = roll - options.PositionlessRate - options.InvalidRate;
+        return spoof >= 0 && spoof < options.SpoofRate;
+    }
+
     /// <summary>The truth: every leg that has a state in [<paramref name="from"/>, <paramref name="to"/>), by aircraft then time.</summary>
     public IReadOnlyList<SimulatedLeg> Legs(long from, long to)
     {
@@ -160,6 +168,16 @@ public sealed class TrafficSimulator
             0,
             extended ? 3 : null);
         var invalid = roll - options.PositionlessRate;
+        var spoof = invalid - options.InvalidRate;
+        if (state.Latitude is not null && spoof >= 0 && spoof < options.SpoofRate)
+        {
+            // The band of the roll after the positionless and invalid ones: a seed's other states are unchanged by
+            // the rate, and a second hash picks the direction and the length of the jump.
+            var u = spoof / options.SpoofRate;
+            var jumped = Geo.Destination(k.Position, u * 360, 300 + 600 * DeterministicRandom.Hash((ulong)(uint)options.Seed ^ 0x5B00F, track.Index, (ulong)time));
+            state = state with { Latitude = Math.Round(jumped.Latitude, 4), Longitude = Math.Round(jumped.Longitude, 4) };
+        }
+
         if (invalid >= 0 && invalid < options.InvalidRate)
         {
             // The three kinds of nonsense the cleaner must reject, one each in turn.

@@ -1,4 +1,5 @@
 using Dapper;
+using Flights.Core.Airports;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -59,6 +60,8 @@ public static class AirportsTable
         returning (xmax = 0) as inserted
         """;
 
+    private const string IsEmpty = "select not exists (select 1 from airports)";
+
     private const string CountDistinct = "select count(distinct ident)::int from airport_load";
 
     private const string ReadAll = """
@@ -101,6 +104,39 @@ public static class AirportsTable
         await transaction.CommitAsync(cancellationToken);
         var inserted = merged.Count(i => i);
         return new AirportLoadResult(distinct, inserted, merged.Count - inserted, distinct - merged.Count);
+    }
+
+    /// <summary>The table's form of a catalogue airport.</summary>
+    public static AirportRow ToRow(Airport a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        return new AirportRow(a.Ident, a.Type, a.Name, a.Location.Latitude, a.Location.Longitude, a.ElevationM, a.IsoCountry, a.IataCode, a.Municipality);
+    }
+
+    /// <summary>Loads the airports of <paramref name="catalogue"/>, as the load of rows does.</summary>
+    public static Task<AirportLoadResult> LoadAsync(NpgsqlDataSource dataSource, AirportCatalogue catalogue, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(catalogue);
+        return LoadAsync(dataSource, catalogue.All.Select(ToRow), cancellationToken);
+    }
+
+    /// <summary>
+    /// Loads the built-in catalogue when the table holds no airport at all; null when it held some. A table
+    /// someone filled (with `flights airports import`, or a trimmed set) is never topped up behind their back.
+    /// Callers serialise concurrent calls (the migration runner holds its advisory lock); without that, two
+    /// loads of the same catalogue still end with the same rows, since the load merges.
+    /// </summary>
+    public static async Task<AirportLoadResult?> LoadBuiltInIfEmptyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(IsEmpty, cancellationToken: cancellationToken)))
+            {
+                return null;
+            }
+        }
+
+        return await LoadAsync(dataSource, AirportCatalogue.BuiltIn, cancellationToken);
     }
 
     /// <summary>Every airport in the table.</summary>

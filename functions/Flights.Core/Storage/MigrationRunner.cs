@@ -19,14 +19,17 @@ public sealed record Migration(int Version, string Name, string Sql)
 /// <summary>What one <see cref="MigrationRunner.MigrateAsync"/> call did.</summary>
 /// <param name="Applied">Names of the files applied by this call, in order.</param>
 /// <param name="AlreadyApplied">How many files had been applied before.</param>
-public sealed record MigrationResult(IReadOnlyList<string> Applied, int AlreadyApplied);
+/// <param name="BuiltInAirportsLoaded">Airports of the built-in catalogue this call loaded into the empty <c>airports</c> table (0 when it held some, or loading is off).</param>
+public sealed record MigrationResult(IReadOnlyList<string> Applied, int AlreadyApplied, int BuiltInAirportsLoaded = 0);
 
 /// <summary>
 /// Applies the numbered files of <c>sql/</c> in order, each once, recording them in
 /// <c>schema_migrations</c>. Safe to run from several processes at once: a session-level advisory lock
-/// serialises runners, and each file is applied in its own transaction.
+/// serialises runners, and each file is applied in its own transaction. Then, still under the lock, an empty
+/// <c>airports</c> table gets the built-in catalogue (unless <paramref name="loadBuiltInAirports"/> is off), so a new
+/// database gives flights their airports without a manual import.
 /// </summary>
-public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogger<MigrationRunner> logger)
+public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogger<MigrationRunner> logger, bool loadBuiltInAirports = true)
 {
     // Any fixed 64-bit number identifies this lock; it only has to differ from other advisory locks in the database.
     private const long AdvisoryLockKey = 0x466C69676874_01; // "Flight" + 01
@@ -86,7 +89,14 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogger
                 await connection.ReloadTypesAsync(cancellationToken);
             }
 
-            return new MigrationResult(newlyApplied, applied.Count);
+            var airports = 0;
+            if (loadBuiltInAirports && await AirportsTable.LoadBuiltInIfEmptyAsync(dataSource, cancellationToken) is { } loaded)
+            {
+                airports = loaded.Inserted;
+                LogAirportsLoaded(airports);
+            }
+
+            return new MigrationResult(newlyApplied, applied.Count, airports);
         }
         finally
         {
@@ -120,6 +130,9 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogger
 
         return migrations.OrderBy(m => m.Version).ToList();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} airports of the built-in catalogue into the empty airports table")]
+    private partial void LogAirportsLoaded(int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied migration {Name}")]
     private partial void LogApplied(string name);

@@ -39,6 +39,9 @@ public sealed class FlightsProcess : IDisposable
             start.Environment.Remove(key);
         }
 
+        // Loading the built-in airports costs about a second per fresh schema here (measured); a test that needs
+        // them says Airports__LoadBuiltIn=true.
+        start.Environment["Airports__LoadBuiltIn"] = "false";
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

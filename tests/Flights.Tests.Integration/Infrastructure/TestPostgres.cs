@@ -13,8 +13,11 @@ public static class TestPostgres
 {
     private static readonly Lazy<string> ServerConnectionString = new(FindServer);
 
-    /// <summary>A fresh schema with the project's migrations applied.</summary>
-    public static async Task<TestDatabase> CreateDatabaseAsync(bool migrate = true)
+    /// <summary>
+    /// A fresh schema with the project's migrations applied; the built-in airports only when asked, since loading
+    /// them costs about a second per schema on this kind of machine (measured) and few tests need them.
+    /// </summary>
+    public static async Task<TestDatabase> CreateDatabaseAsync(bool migrate = true, bool builtInAirports = false)
     {
         var schema = "t_" + Guid.NewGuid().ToString("N")[..16];
         var builder = new NpgsqlConnectionStringBuilder(ServerConnectionString.Value);
@@ -30,7 +33,7 @@ public static class TestPostgres
         var database = new TestDatabase(schema, builder.ConnectionString, dataSource);
         if (migrate)
         {
-            await new MigrationRunner(dataSource, NullLogger<MigrationRunner>.Instance).MigrateAsync(CancellationToken.None);
+            await new MigrationRunner(dataSource, NullLogger<MigrationRunner>.Instance, builtInAirports).MigrateAsync(CancellationToken.None);
         }
 
         return database;

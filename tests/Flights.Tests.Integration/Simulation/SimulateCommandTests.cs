@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Dapper;
 using Flights.Core.Airports;
+using Flights.Core.Storage;
 using Flights.Tests.Integration.Infrastructure;
 
 namespace Flights.Tests.Integration.Simulation;
@@ -88,13 +89,29 @@ public sealed class SimulateCommandTests
             await File.WriteAllTextAsync(csv, Csv);
             var catalogue = Path.Combine(folder.FullName, "catalogue", "airports.json");
 
-            var import = await FlightsProcess.RunAsync(new Dictionary<string, string?>(), Timeout, "airports", "import", csv, "--out", catalogue);
+            await using var db = await TestPostgres.CreateDatabaseAsync(migrate: false);
+            var database = new Dictionary<string, string?> { ["ConnectionStrings__Flights"] = db.ConnectionString };
+            var import = await FlightsProcess.RunAsync(database, Timeout, "airports", "import", csv, "--out", catalogue);
+            var stored = await AirportsTable.ReadAsync(db.DataSource, CancellationToken.None);
+            var again = await FlightsProcess.RunAsync(database, Timeout, "airports", "import", csv, "--out", catalogue);
             var truth = Path.Combine(folder.FullName, "truth.csv");
             var simulate = await FlightsProcess.RunAsync(new Dictionary<string, string?>(), Timeout, "simulate", "--airports", catalogue, "--aircraft", "3", "--hours", "12", "--truth", truth);
 
             Assert.True(import.ExitCode == 0, import.Error);
             Assert.StartsWith($"Imported 3 airports into {catalogue} (large_airport 2, small_airport 1); skipped 1 (first: line 5: BAD1 has no valid latitude_deg)", import.Output, StringComparison.Ordinal);
             Assert.Equal(["EGLL", "LFPG", "EG01"], AirportCatalogue.ReadFile(catalogue).Airports.Select(a => a.Ident));
+            // The table holds exactly the file's airports: the import migrated the empty schema without the built-in ones.
+            Assert.Equal(
+                [
+                    new AirportRow("EG01", "small_airport", "A farm strip", 52.1, -1.2, 300 * Airport.MetresPerFoot, "GB", null, null),
+                    new AirportRow("EGLL", "large_airport", "London Heathrow Airport", 51.4706, -0.461941, 83 * Airport.MetresPerFoot, "GB", "LHR", "London"),
+                    new AirportRow("LFPG", "large_airport", "Charles de Gaulle International Airport", 49.012798, 2.55, 392 * Airport.MetresPerFoot, "FR", "CDG", "Paris"),
+                ],
+                stored.OrderBy(a => a.Ident, StringComparer.Ordinal));
+            Assert.Contains("airports table: 3 new, 0 updated, 0 unchanged", import.Output, StringComparison.Ordinal);
+            Assert.True(again.ExitCode == 0, again.Error);
+            Assert.Contains("airports table: 0 new, 0 updated, 3 unchanged", again.Output, StringComparison.Ordinal);
+            Assert.Equal(3, (await AirportsTable.ReadAsync(db.DataSource, CancellationToken.None)).Count);
             Assert.True(simulate.ExitCode == 0, simulate.Error);
             var rows = (await File.ReadAllLinesAsync(truth)).Skip(1).Select(l => l.Split(',')).ToList();
             Assert.NotEmpty(rows);

@@ -64,4 +64,25 @@ public class AccuracyEvaluatorTests
 
         Assert.Equal(new AccuracyReport(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), report);
     }
+
+    [Fact]
+    public void A_split_leg_has_its_departure_on_the_first_flight_and_its_arrival_on_the_last_and_wrong_or_stray_airports_count_against_precision()
+    {
+        var split = Leg("aaaaaa", 1000, [new SignalGap(2000, 3800)]);
+        var wrong = Leg("bbbbbb", 1000);
+        var missed = Leg("cccccc", 1000);
+
+        var report = AccuracyEvaluator.EvaluateAirports([split, wrong, missed],
+            [
+                new StoredFlight("aaaaaa", split.Takeoff, 1990, "takeoff", "signal_lost", "AAAA", null),
+                new StoredFlight("aaaaaa", 3800, split.Landing, "first_seen_airborne", "landed", "AAAA", "BBBB"), // a departure on the second piece is wrong
+                new StoredFlight("bbbbbb", wrong.Takeoff, wrong.Landing, "takeoff", "landed", "aaaa", "CCCC"), // idents compare case-insensitively
+                new StoredFlight("cccccc", missed.Takeoff, missed.Landing, "takeoff", "landed"),
+                new StoredFlight("dddddd", 2000, 3000, "takeoff", "landed", "AAAA", "BBBB"), // no leg: both wrong
+            ],
+            0, 100_000, Threshold);
+
+        Assert.Equal(new AirportAccuracyReport(Legs: 3, DeparturesGiven: 4, DeparturesRight: 2, ArrivalsGiven: 3, ArrivalsRight: 1), report);
+        Assert.Equal((0.5, 2.0 / 3, 1.0 / 3, 1.0 / 3), (report.DeparturePrecision, report.DepartureRecall, report.ArrivalPrecision, report.ArrivalRecall));
+    }
 }

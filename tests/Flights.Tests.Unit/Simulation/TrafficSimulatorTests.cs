@@ -133,6 +133,26 @@ public class TrafficSimulatorTests
     }
 
     [Fact]
+    public void A_spoof_rate_moves_that_share_of_positions_300_to_900_km_for_one_state_and_leaves_every_other_state_as_it_was()
+    {
+        var plain = Simulator(aircraft: 100);
+        var spoofing = Simulator(aircraft: 100, options: new SimulationOptions { SpoofRate = 0.01 });
+        var index = spoofing.Fleet.Select((a, i) => (a.Icao24, i)).ToDictionary(a => a.Icao24, a => a.i);
+        var pairs = Snapshots(plain, 6).Zip(Snapshots(spoofing, 6)).SelectMany(p => p.First.States.Zip(p.Second.States, (a, b) => (p.First.Time, Real: a, Sent: b))).ToList();
+
+        var moved = pairs.Where(x => x.Real != x.Sent).ToList();
+        Assert.All(moved, x =>
+        {
+            Assert.True(spoofing.IsSpoofed(index[x.Sent.Icao24], x.Time));
+            Assert.Equal(x.Real, x.Sent with { Latitude = x.Real.Latitude, Longitude = x.Real.Longitude });
+            Assert.InRange(Geo.DistanceKm(new GeoPoint(x.Real.Latitude!.Value, x.Real.Longitude!.Value), new GeoPoint(x.Sent.Latitude!.Value, x.Sent.Longitude!.Value)), 299, 901);
+        });
+        Assert.All(pairs.Where(x => x.Real == x.Sent && x.Real.Latitude is not null && index.ContainsKey(x.Real.Icao24)), x => Assert.False(spoofing.IsSpoofed(index[x.Sent.Icao24], x.Time))); // invalid icao24s ("~...") are no aircraft of the fleet
+        Assert.InRange(moved.Count / (double)pairs.Count, 0.008, 0.012);
+        Assert.Equal(Snapshots(spoofing, 1).SelectMany(s => s.States), Snapshots(Simulator(aircraft: 100, options: new SimulationOptions { SpoofRate = 0.01 }), 1).SelectMany(s => s.States));
+    }
+
+    [Fact]
     public void A_snapshot_written_as_OpenSky_json_parses_back_to_the_same_states()
     {
         var simulator = Simulator(aircraft: 300);
