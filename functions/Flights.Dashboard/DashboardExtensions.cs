@@ -56,14 +56,14 @@ public static class DashboardExtensions
         // answers 400 with its reason instead of failing in binding or in PostgreSQL (a NUL in a text parameter).
         var api = app.MapGroup("/api");
         api.MapGet("/live", async (DashboardQueries queries, CancellationToken ct) => Results.Json(await queries.LiveGeoJsonAsync(ct)));
-        api.MapGet("/flights", async (DashboardQueries queries, string? callsign, string? aircraft, string? country, string? limit, CancellationToken ct) =>
+        api.MapGet("/flights", async (DashboardQueries queries, string? callsign, string? aircraft, string? country, string? airport, string? limit, CancellationToken ct) =>
         {
-            if (DashboardParameters.FlightsFilter(callsign, aircraft, country, limit, out var filter) is { } error)
+            if (DashboardParameters.FlightsFilter(callsign, aircraft, country, airport, limit, out var filter) is { } error)
             {
                 return BadRequest(error);
             }
 
-            return Results.Json(await queries.FlightsAsync(filter.Callsign, filter.Aircraft, filter.Country, filter.Limit, ct));
+            return Results.Json(await queries.FlightsAsync(filter, ct));
         });
         api.MapGet("/flights/{id}", async (DashboardQueries queries, string id, CancellationToken ct) =>
         {
@@ -74,6 +74,7 @@ public static class DashboardExtensions
 
             return await queries.FlightAsync(flightId, ct) is { } flight ? Results.Json(flight) : NotFound("no flight " + flightId);
         });
+        api.MapGet("/emergencies", async (DashboardQueries queries, CancellationToken ct) => Results.Json(await queries.EmergenciesAsync(ct)));
         api.MapGet("/aircraft/{icao24}/route", async (DashboardQueries queries, string icao24, CancellationToken ct) =>
         {
             if (DashboardParameters.Icao24(icao24, out var transponder) is { } error)

@@ -14,14 +14,17 @@ public static class DashboardParameters
     /// <summary>The most flights one request returns.</summary>
     public const int MaxLimit = 1000;
 
-    /// <summary>The flights list's filters, checked.</summary>
-    public readonly record struct Filter(string? Callsign, string? Aircraft, string? Country, int Limit);
+    /// <summary>The longest airport code accepted; OurAirports idents are at most 7 characters (<c>US-0001</c>).</summary>
+    public const int MaxAirportLength = 12;
+
+    /// <summary>The flights list's filters, checked; <see cref="Airport"/> is upper-case.</summary>
+    public readonly record struct Filter(string? Callsign, string? Aircraft, string? Country, string? Airport, int Limit);
 
     /// <summary>Checks the flights list's filters; blank filters are absent, the limit defaults to 200.</summary>
-    public static string? FlightsFilter(string? callsign, string? aircraft, string? country, string? limit, out Filter filter)
+    public static string? FlightsFilter(string? callsign, string? aircraft, string? country, string? airport, string? limit, out Filter filter)
     {
         filter = default;
-        var error = Text("callsign", ref callsign) ?? Text("aircraft", ref aircraft) ?? Text("country", ref country);
+        var error = Text("callsign", ref callsign) ?? Text("aircraft", ref aircraft) ?? Text("country", ref country) ?? Airport(ref airport);
         if (error is not null)
         {
             return error;
@@ -34,7 +37,7 @@ public static class DashboardParameters
             return $"limit must be a whole number from 1 to {MaxLimit}";
         }
 
-        filter = new Filter(callsign, aircraft, country, count);
+        filter = new Filter(callsign, aircraft, country, airport, count);
         return null;
     }
 
@@ -47,6 +50,22 @@ public static class DashboardParameters
     {
         icao24 = value.ToLowerInvariant();
         return icao24.Length == 6 && icao24.All(char.IsAsciiHexDigitLower) ? null : "icao24 must be 6 hexadecimal digits";
+    }
+
+    // An airport is named by its catalogue ident (KDCA, EDDF, US-0001), the value flight_sessions stores, so
+    // anything else can never match and is refused rather than answered with an empty list.
+    private static string? Airport(ref string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            value = null;
+            return null;
+        }
+
+        value = value.Trim().ToUpperInvariant();
+        return value.Length <= MaxAirportLength && value.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
+            ? null
+            : $"airport must be an airport code (letters, digits and hyphens, at most {MaxAirportLength}), e.g. KDCA";
     }
 
     // Control characters (NUL above all: PostgreSQL text cannot hold it) are never part of a name or code.

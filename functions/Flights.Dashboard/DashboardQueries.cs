@@ -22,18 +22,46 @@ public sealed class DashboardQueries(NpgsqlDataSource dataSource)
         order by a.icao24
         """;
 
-    // Prefix match on the callsign, exact transponder or registration, exact country (any case).
+    // Prefix match on the callsign, exact transponder or registration, exact country (any case), and an
+    // airport (upper-case ident) that is the flight's departure or arrival.
     private const string SelectFlights = """
-        select flight_id as FlightId, icao24 as Icao24, callsign as Callsign, registration as Registration, type_code as TypeCode,
-               operator as Operator, origin_country as Country, started_at as StartedAt, ended_at as EndedAt,
-               duration_min as DurationMin, distance_km as DistanceKm, start_reason as StartReason, end_reason as EndReason
-        from bi_flights
-        where (@callsign::text is null or starts_with(upper(callsign), upper(@callsign)))
-          and (@aircraft::text is null or icao24 = lower(@aircraft) or upper(registration) = upper(@aircraft))
-          and (@country::text is null or lower(origin_country) = lower(@country))
-        order by started_at desc, flight_id desc
+        select f.flight_id as FlightId, f.icao24 as Icao24, f.callsign as Callsign, f.registration as Registration, f.type_code as TypeCode,
+               f.operator as Operator, f.origin_country as Country, f.started_at as StartedAt, f.ended_at as EndedAt,
+               f.duration_min as DurationMin, f.distance_km as DistanceKm, f.start_reason as StartReason, f.end_reason as EndReason,
+               s.departure_airport as DepartureAirport, s.arrival_airport as ArrivalAirport
+        from bi_flights f
+        join flight_sessions s on s.session_id = f.flight_id
+        where (@callsign::text is null or starts_with(upper(f.callsign), upper(@callsign)))
+          and (@aircraft::text is null or f.icao24 = lower(@aircraft) or upper(f.registration) = upper(@aircraft))
+          and (@country::text is null or lower(f.origin_country) = lower(@country))
+          and (@airport::text is null or s.departure_airport = @airport or s.arrival_airport = @airport)
+        order by f.started_at desc, f.flight_id desc
         limit @limit
         """;
+
+    // Both ends of one flight, with the airports' names from the catalogue.
+    private const string SelectFlightAirports = """
+        select departure_airport as DepartureAirport, departure_name as DepartureName, departure_iata as DepartureIata,
+               departure_method as DepartureMethod, departure_distance_km as DepartureDistanceKm, departure_height_m as DepartureHeightM,
+               departure_unknown_reason as DepartureUnknownReason,
+               arrival_airport as ArrivalAirport, arrival_name as ArrivalName, arrival_iata as ArrivalIata,
+               arrival_method as ArrivalMethod, arrival_distance_km as ArrivalDistanceKm, arrival_height_m as ArrivalHeightM,
+               arrival_unknown_reason as ArrivalUnknownReason
+        from bi_flight_airports
+        where flight_id = @id
+        """;
+
+    // The newest emergency squawk periods, the ones still going on first.
+    private const string SelectEmergencies = """
+        select event_id as EventId, icao24 as Icao24, callsign as Callsign, flight_id as FlightId, squawk as Squawk, meaning as Meaning,
+               started_at as StartedAt, last_seen_at as LastSeenAt, closed_at as ClosedAt, state_count as StateCount
+        from bi_emergencies
+        order by last_seen_at desc, event_id desc
+        limit @limit
+        """;
+
+    /// <summary>The most emergency periods <see cref="EmergenciesAsync"/> returns.</summary>
+    public const int EmergencyLimit = 50;
 
     private const string SelectFlight = """
         select f.flight_id as FlightId, f.icao24 as Icao24, f.callsign as Callsign, f.registration as Registration, f.type_code as TypeCode,
@@ -73,11 +101,15 @@ public sealed class DashboardQueries(NpgsqlDataSource dataSource)
         };
     }
 
-    /// <summary>Flights, newest first, filtered by callsign prefix, aircraft (icao24 or registration) and country.</summary>
-    public async Task<IReadOnlyList<FlightSummary>> FlightsAsync(string? callsign, string? aircraft, string? country, int limit, CancellationToken cancellationToken)
+    /// <summary>Flights, newest first, filtered by callsign prefix, aircraft (icao24 or registration), country and airport.</summary>
+    public async Task<IReadOnlyList<FlightSummary>> FlightsAsync(DashboardParameters.Filter filter, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var parameters = new { callsign = Blank(callsign), aircraft = Blank(aircraft), country = Blank(country), limit = Math.Clamp(limit, 1, 1000) };
+        var parameters = new
+        {
+            callsign = Blank(filter.Callsign), aircraft = Blank(filter.Aircraft), country = Blank(filter.Country), airport = Blank(filter.Airport),
+            limit = Math.Clamp(filter.Limit, 1, DashboardParameters.MaxLimit),
+        };
         return (await connection.QueryAsync<FlightSummary>(new CommandDefinition(SelectFlights, parameters, cancellationToken: cancellationToken))).ToList();
     }
 
@@ -86,7 +118,26 @@ public sealed class DashboardQueries(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<FlightWithRoute>(new CommandDefinition(SelectFlight, new { id }, cancellationToken: cancellationToken));
-        return row is null ? null : new { flight = row with { Route = null }, route = Parse(row.Route!) };
+        if (row is null)
+        {
+            return null;
+        }
+
+        var ends = await connection.QuerySingleAsync<FlightAirportsRow>(new CommandDefinition(SelectFlightAirports, new { id }, cancellationToken: cancellationToken));
+        return new
+        {
+            flight = row with { Route = null },
+            departure = new FlightEnd(ends.DepartureAirport, ends.DepartureName, ends.DepartureIata, ends.DepartureMethod, ends.DepartureDistanceKm, ends.DepartureHeightM, ends.DepartureUnknownReason),
+            arrival = new FlightEnd(ends.ArrivalAirport, ends.ArrivalName, ends.ArrivalIata, ends.ArrivalMethod, ends.ArrivalDistanceKm, ends.ArrivalHeightM, ends.ArrivalUnknownReason),
+            route = Parse(row.Route!),
+        };
+    }
+
+    /// <summary>The newest emergency squawk periods (at most <see cref="EmergencyLimit"/>), each with its flight where it had one.</summary>
+    public async Task<IReadOnlyList<EmergencyPeriod>> EmergenciesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<EmergencyPeriod>(new CommandDefinition(SelectEmergencies, new { limit = EmergencyLimit }, cancellationToken: cancellationToken))).ToList();
     }
 
     /// <summary>The route of an aircraft's (lower-case icao24) open, else newest, flight; null when it has none.</summary>
@@ -113,7 +164,50 @@ public sealed class DashboardQueries(NpgsqlDataSource dataSource)
 
     /// <summary>One row of the flights list.</summary>
     public sealed record FlightSummary(long FlightId, string Icao24, string? Callsign, string? Registration, string? TypeCode, string? Operator, string? Country,
-        DateTime StartedAt, DateTime? EndedAt, decimal DurationMin, decimal DistanceKm, string StartReason, string? EndReason);
+        DateTime StartedAt, DateTime? EndedAt, decimal DurationMin, decimal DistanceKm, string StartReason, string? EndReason,
+        string? DepartureAirport, string? ArrivalAirport);
+
+    /// <summary>
+    /// One end of a flight: the airport (catalogue ident, its name and IATA code), how it was found (method) and
+    /// how far from it; all null but <paramref name="UnknownReason"/> when no airport could be found, all null
+    /// while not decided yet.
+    /// </summary>
+    public sealed record FlightEnd(string? Airport, string? Name, string? Iata, string? Method, double? DistanceKm, double? HeightM, string? UnknownReason);
+
+    /// <summary>One emergency squawk period (bi_emergencies).</summary>
+    public sealed record EmergencyPeriod(long EventId, string Icao24, string? Callsign, long? FlightId, string Squawk, string Meaning,
+        DateTime StartedAt, DateTime LastSeenAt, DateTime? ClosedAt, int StateCount);
+
+    private sealed class FlightAirportsRow
+    {
+        public string? DepartureAirport { get; init; }
+
+        public string? DepartureName { get; init; }
+
+        public string? DepartureIata { get; init; }
+
+        public string? DepartureMethod { get; init; }
+
+        public double? DepartureDistanceKm { get; init; }
+
+        public double? DepartureHeightM { get; init; }
+
+        public string? DepartureUnknownReason { get; init; }
+
+        public string? ArrivalAirport { get; init; }
+
+        public string? ArrivalName { get; init; }
+
+        public string? ArrivalIata { get; init; }
+
+        public string? ArrivalMethod { get; init; }
+
+        public double? ArrivalDistanceKm { get; init; }
+
+        public double? ArrivalHeightM { get; init; }
+
+        public string? ArrivalUnknownReason { get; init; }
+    }
 
     private sealed record FlightWithRoute(long FlightId, string Icao24, string? Callsign, string? Registration, string? TypeCode, string? Operator, string? Country,
         DateTime StartedAt, DateTime? EndedAt, decimal DurationMin, decimal DistanceKm, string StartReason, string? EndReason, string? Route);

@@ -76,7 +76,14 @@ async function refreshHealth() {
     ['Open flights', text(report.openFlights)],
     ['Ended (1 h)', Object.entries(report.flightsEndedLastHour).map(([k, v]) => k + ' ' + v).join(', ') || '0'],
     ['Kafka lag', report.kafka.state === 'ok' ? text(report.kafka.totalLag) : report.kafka.state],
+    ['Emergencies (1 h)', report.emergencies ? text(report.emergencies.periodsLastHour) : '–', 'health-emergency-periods'],
   ];
   document.getElementById('health-figures').replaceChildren(...figures.flatMap(([k, v, id]) => [el('dt', {}, k), el('dd', id ? { id } : {}, v)]));
   document.getElementById('health-issues').replaceChildren(...report.issues.map(i => el('li', {}, i.message)));
+  // Aircraft squawking 7500/7600/7700 now, each linked to its flight.
+  const active = report.emergencies ? report.emergencies.active : [];
+  document.getElementById('health-emergencies').replaceChildren(...active.map(e => {
+    const label = `${e.squawk} ${e.callsign || e.icao24} (${e.icao24}) since ${utc(e.since)}`;
+    return el('li', { dataset: { icao24: e.icao24 } }, e.flightId ? el('a', { href: 'flight.html?id=' + encodeURIComponent(e.flightId) }, label) : label);
+  }));
 }

@@ -48,6 +48,17 @@ function profileChart(container, route) {
   return new uPlot(options, data, container);
 }
 
+// "KDCA Ronald Reagan Washington National Airport (DCA) · touchdown · 0.8 km", the reason when no airport
+// was found, or that it is not decided yet (an open flight's arrival).
+function airportText(end, undecided) {
+  if (end.airport) {
+    const height = end.heightM > 0 ? ` · ${text(end.heightM, 'm')} above the field` : '';
+    const distance = end.distanceKm === null ? '' : ` · ${end.distanceKm.toFixed(1)} km`;
+    return [end.airport, end.name, end.iata ? `(${end.iata})` : null].filter(Boolean).join(' ') + ` · ${end.method}${distance}${height}`;
+  }
+  return end.unknownReason ? 'unknown: ' + end.unknownReason.replaceAll('_', ' ') : undecided;
+}
+
 async function flightPage() {
   const id = new URLSearchParams(location.search).get('id') || '';
   const response = await fetch('api/flights/' + encodeURIComponent(id), { cache: 'no-store' });
@@ -62,6 +73,8 @@ async function flightPage() {
   document.getElementById('flight-title').textContent = [f.callsign || f.icao24, f.registration, f.typeCode, f.operator].filter(Boolean).join(' · ');
   document.getElementById('flight-summary').textContent =
     `${utc(f.startedAt)} → ${f.endedAt ? utc(f.endedAt) : 'open'} · ${f.durationMin} min · ${f.distanceKm} km · ${f.startReason} → ${f.endReason || 'open'} · ${f.country || ''}`;
+  document.getElementById('flight-departure').textContent = airportText(data.departure, 'not known yet');
+  document.getElementById('flight-arrival').textContent = airportText(data.arrival, f.endedAt ? 'not known yet' : 'open: not landed yet');
   const map = baseMap('map');
   const latlngs = routeLatLngs(data.route);
   if (latlngs.length) {
@@ -69,7 +82,9 @@ async function flightPage() {
     const end = (latlng, fill, className, title) => L.circleMarker(latlng, { pane: 'markerPane', radius: 6, color: '#1d2733', weight: 1.5, fillColor: fill, fillOpacity: 1, className }).bindTooltip(title).addTo(map);
     end(latlngs[0], '#2e7d32', 'route-start', 'start ' + utc(data.route[0].t));
     end(latlngs[latlngs.length - 1], '#c62828', 'route-end', (f.endedAt ? 'end ' : 'last point ') + utc(data.route[data.route.length - 1].t));
-    map.fitBounds(line.getBounds(), { maxZoom: 8, padding: [30, 30] });
+    // No zoom animation: the route is drawn where it ends up at once (an animated jump across the world
+    // left it undrawn for a moment, and a screenshot then showed an empty map).
+    map.fitBounds(line.getBounds(), { maxZoom: 8, padding: [30, 30], animate: false });
   }
   profileChart(document.getElementById('profile'), data.route);
   document.body.dataset.loaded = 'true';

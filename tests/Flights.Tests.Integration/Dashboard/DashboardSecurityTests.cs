@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Dapper;
+using Flights.Core.Storage;
 using Flights.Tests.Integration.Infrastructure;
 using Microsoft.Playwright;
 using static Flights.Tests.Integration.Infrastructure.States;
@@ -18,9 +19,11 @@ public sealed class DashboardSecurityTests
     private const string Country = "<iframe srcdoc=\"<script>parent.xss=5</script>\"></iframe>";
     private const string Model = "</td><img src=x onerror=window.xss=6>";
     private const string Squawk = "<i>7700</i>";
+    private const string AirportName = "<img src=x onerror=window.xss=7>";
+    private const string AirportIata = "<i>X</i>";
 
     [Fact]
-    public async Task Hostile_values_in_callsign_registration_type_operator_and_country_are_shown_as_text_on_every_page_and_run_no_script()
+    public async Task Hostile_values_in_callsign_registration_type_operator_country_and_airport_are_shown_as_text_on_every_page_and_run_no_script()
     {
         await using var dashboard = await OpenDashboard.StartAsync(HostileValuesAsync);
         var page = dashboard.Page;
@@ -42,13 +45,14 @@ public sealed class DashboardSecurityTests
 
         await dashboard.GotoAsync("/flights.html");
         await Assertions.Expect(page.Locator("#flights tbody tr td")).ToHaveTextAsync(
-            [Callsign, Registration + " · aaa001", TypeCode, Operator, Country, "2026-01-01 12:00:00", "–", "5", "131.8", "open"], new() { UseInnerText = false });
+            [Callsign, Registration + " · aaa001", TypeCode, Operator, Country, "XHOS", "–", "2026-01-01 12:00:00", "–", "5", "131.8", "open"], new() { UseInnerText = false });
         await page.Locator("#flights tbody td").First.HoverAsync();
         await AssertNoScriptRanAsync(page);
 
         await dashboard.GotoAsync("/flight.html?id=" + flightId);
         await Assertions.Expect(page.Locator("#flight-title")).ToHaveTextAsync($"{Callsign} · {Registration} · {TypeCode} · {Operator}");
         await Assertions.Expect(page.Locator("#flight-summary")).ToContainTextAsync(Country);
+        await Assertions.Expect(page.Locator("#flight-departure")).ToHaveTextAsync($"XHOS {AirportName} ({AirportIata}) · takeoff · 0.5 km");
         await Assertions.Expect(page.Locator("body[data-loaded=true]")).ToHaveCountAsync(1);
         await page.Locator("#flight-title").HoverAsync();
         await AssertNoScriptRanAsync(page);
@@ -66,6 +70,7 @@ public sealed class DashboardSecurityTests
     [InlineData("/lib/leaflet.js")]
     [InlineData("/api/live")]
     [InlineData("/api/health")]
+    [InlineData("/api/emergencies")]
     [InlineData("/api/flights?callsign=%00")]
     public async Task Every_response_carries_the_content_security_policy_and_the_other_security_headers(string path)
     {
@@ -104,6 +109,9 @@ public sealed class DashboardSecurityTests
     [InlineData("/api/flights?limit=0", "limit must be a whole number from 1 to 1000")]
     [InlineData("/api/flights?limit=1001", "limit must be a whole number from 1 to 1000")]
     [InlineData("/api/flights?limit=99999999999999999999", "limit must be a whole number from 1 to 1000")]
+    [InlineData("/api/flights?airport=KD%27CA", "airport must be an airport code (letters, digits and hyphens, at most 12), e.g. KDCA")]
+    [InlineData("/api/flights?airport=%00", "airport must be an airport code (letters, digits and hyphens, at most 12), e.g. KDCA")]
+    [InlineData("/api/flights?airport=ABCDEFGHIJKLM", "airport must be an airport code (letters, digits and hyphens, at most 12), e.g. KDCA")]
     [InlineData("/api/flights/abc", "flight id must be a positive whole number")]
     [InlineData("/api/flights/-1", "flight id must be a positive whole number")]
     [InlineData("/api/aircraft/zzzzzz/route", "icao24 must be 6 hexadecimal digits")]
@@ -137,6 +145,7 @@ public sealed class DashboardSecurityTests
 
     [Theory]
     [InlineData("/api/flights?callsign=DLH&aircraft=%20&country=&limit=5", HttpStatusCode.OK)]
+    [InlineData("/api/flights?callsign=DLH&airport=%20", HttpStatusCode.OK)]
     [InlineData("/api/flights/424242", HttpStatusCode.NotFound)]
     [InlineData("/api/aircraft/ABCDEF/route", HttpStatusCode.NotFound)]
     public async Task Usable_parameters_are_still_answered(string path, HttpStatusCode status)
@@ -162,12 +171,15 @@ public sealed class DashboardSecurityTests
         var pipeline = TestPipeline.For(db);
         await pipeline.ProcessAsync(At("aaa001", 0, lat: 50, lon: 8, callsign: "DLH4AB"));
         await pipeline.ProcessAsync(At("aaa001", 5, lat: 51, lon: 9, callsign: "DLH4AB"));
+        // Loaded after the flights, so the airport comes only from the update below (as a catalogue import would name it).
+        await TestAirports.LoadAsync(db, new AirportRow("XHOS", "small_airport", AirportName, 50, 8, 100, "DE", AirportIata));
         await using var connection = await db.DataSource.OpenConnectionAsync();
         await connection.ExecuteAsync("""
             update dim_aircrafts set last_callsign = @Callsign, registration = @Registration, type_code = @TypeCode,
                    operator = @Operator, origin_country = @Country, model = @Model;
             update live_status set callsign = @Callsign, squawk = @Squawk;
-            update flight_sessions set callsign = @Callsign;
+            update flight_sessions set callsign = @Callsign, departure_airport = 'XHOS', departure_method = 'takeoff',
+                   departure_distance_km = 0.5, departure_height_m = 0, departure_unknown_reason = null;
             """, new { Callsign, Registration, TypeCode, Operator, Country, Model, Squawk });
     }
 
