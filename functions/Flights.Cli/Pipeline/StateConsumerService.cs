@@ -37,6 +37,13 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
     /// </summary>
     public bool TopicCreatedEmpty { get; set; }
 
+    /// <summary>
+    /// Read every partition of the topic by direct assignment, without joining the consumer group (no join,
+    /// no rebalance; offsets are still committed for the group). Only for a topic no other member reads: the
+    /// embedded Kafka of a replay, whose topic this process created.
+    /// </summary>
+    public bool AssignAllPartitions { get; set; }
+
     /// <summary>Messages this consumer has processed (written, rejected or dead-lettered) since it started.</summary>
     public long MessagesProcessed => Interlocked.Read(ref messagesProcessed);
 
@@ -120,7 +127,15 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
             })
             .Build();
         consumer = kafka;
-        kafka.Subscribe(settings.Topic);
+        if (AssignAllPartitions)
+        {
+            kafka.Assign(AllPartitions(kafka, settings.Topic));
+        }
+        else
+        {
+            kafka.Subscribe(settings.Topic);
+        }
+
         var batch = new List<ConsumeResult<byte[], byte[]>>(MaxBatchSize);
         // The batch in flight may finish after a stop request, within most of the grace period; then it rolls back.
         using var batchCancellation = new CancellationTokenSource();
@@ -137,14 +152,19 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
                 }
 
                 batch.Add(first);
+                // Fill the batch for up to BatchWait, then take only what is already fetched: a batch ended at the
+                // first empty poll was often a few hundred messages while the publisher was still sending, and
+                // every batch costs the writer a transaction and its fixed statements.
                 var deadline = DateTime.UtcNow + BatchWait;
-                while (batch.Count < MaxBatchSize && !failedFatally && TryConsume(kafka, TimeSpan.Zero) is { } next)
+                while (batch.Count < MaxBatchSize && !failedFatally)
                 {
-                    batch.Add(next);
-                    if (DateTime.UtcNow > deadline)
+                    var left = deadline - DateTime.UtcNow;
+                    if (TryConsume(kafka, left > TimeSpan.Zero ? left : TimeSpan.Zero) is not { } next)
                     {
                         break;
                     }
+
+                    batch.Add(next);
                 }
 
                 CheckForGaps(kafka, batch);
@@ -206,6 +226,14 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Topic} partition {Partition} was revoked while offset {Offset} was being written; its new owner reads it again")]
     private partial void LogRevokedBeforeStore(string topic, int partition, long offset);
+
+    // Unset offsets: each partition starts at the group's committed offset, else at auto.offset.reset (earliest).
+    private static List<TopicPartition> AllPartitions(IConsumer<byte[], byte[]> kafka, string topic)
+    {
+        using var admin = new DependentAdminClientBuilder(kafka.Handle).Build();
+        var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(30));
+        return metadata.Topics.Single(t => t.Topic == topic).Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
+    }
 
     // Confluent's examples: a ConsumeException is informational unless its error is fatal.
     private ConsumeResult<byte[], byte[]>? TryConsume(IConsumer<byte[], byte[]> kafka, TimeSpan timeout)

@@ -77,6 +77,8 @@ public static class ReplayRunner
             // were read (librdkafka's mock cluster); hold the publisher back so that it never outruns the consumer.
             app.Services.GetRequiredService<KafkaProducer>().LimitBacklog(kafkaOptions.Topic, () => consumer.MessagesProcessed, EmbeddedKafkaBacklog);
             consumer.TopicCreatedEmpty = true;
+            // Only this process reads the embedded topic: joining a consumer group would only cost seconds.
+            consumer.AssignAllPartitions = true;
         }
 
         await app.StartAsync(cancellationToken);
@@ -144,12 +146,18 @@ public static class ReplayRunner
         }
     }
 
+    // Snapshots queued to Kafka and not yet acknowledged. Waiting for each snapshot's delivery before sending
+    // the next cost about 5 ms per snapshot (a linger and a round trip); a few in flight keep the producer's
+    // batches full. The embedded Kafka's backlog limit still holds the publisher back behind the consumer.
+    private const int MaxSnapshotsInFlight = 16;
+
     private static async Task PublishAllAsync(IReadOnlyList<StatesSnapshot> snapshots, double? speed, StatePublisher publisher, PipelineMetrics metrics, Action published, HostFailure failure, CancellationToken cancellationToken)
     {
         // Paced against a clock from the first snapshot: publishing takes time too, so sleeping the full gap
         // after each send would make --speed 2000 run far slower than 2000x.
         var clock = Stopwatch.StartNew();
         var firstTime = snapshots.Count > 0 ? snapshots[0].Time : 0;
+        var pipeline = publisher.Pipeline(MaxSnapshotsInFlight);
         foreach (var snapshot in snapshots)
         {
             failure.ThrowIfFailed();
@@ -158,18 +166,34 @@ public static class ReplayRunner
                 var due = TimeSpan.FromSeconds((snapshot.Time - firstTime) / factor) - clock.Elapsed;
                 if (due > TimeSpan.Zero)
                 {
-                    await Task.Delay(due, cancellationToken);
+                    // Time to spare: let what is in flight be acknowledged first, so that progress is not a snapshot behind.
+                    Check(await pipeline.CompleteAsync(cancellationToken));
+                    due = TimeSpan.FromSeconds((snapshot.Time - firstTime) / factor) - clock.Elapsed;
+                    if (due > TimeSpan.Zero)
+                    {
+                        await Task.Delay(due, cancellationToken);
+                    }
                 }
             }
 
-            var result = await publisher.PublishAsync(snapshot, cancellationToken);
-            if (!result.AllDelivered)
-            {
-                throw new CliException($"Kafka did not take snapshot {snapshot.Time}: {result.Failed} messages failed ({result.FirstError}); check Kafka__BootstrapServers.", ExitCodes.Kafka);
-            }
+            Check(await pipeline.SendAsync(snapshot, cancellationToken));
+        }
 
-            metrics.RecordPublished(result.Delivered);
-            published();
+        // Every snapshot's delivery is checked before the replay goes on to wait for the consumer.
+        Check(await pipeline.CompleteAsync(cancellationToken));
+
+        void Check(IReadOnlyList<(StatesSnapshot Snapshot, PublishResult Result)> finished)
+        {
+            foreach (var (snapshot, result) in finished)
+            {
+                if (!result.AllDelivered)
+                {
+                    throw new CliException($"Kafka did not take snapshot {snapshot.Time}: {result.Failed} messages failed ({result.FirstError}); check Kafka__BootstrapServers.", ExitCodes.Kafka);
+                }
+
+                metrics.RecordPublished(result.Delivered);
+                published();
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -18,6 +19,7 @@ public sealed partial class KafkaProducer : IDisposable
     private IAdminClient? admin;
     private Backlog? backlog;
     private long queuedToLimitedTopic;
+    private readonly ConcurrentDictionary<string, CachedCount> partitionCounts = new();
 
     /// <summary>Creates the producer for the configured brokers (settings from <see cref="KafkaClientConfigs.Producer"/>).</summary>
     public KafkaProducer(IOptions<KafkaOptions> options, IConfiguration configuration, ILogger<KafkaProducer> logger, IKafkaFatalErrorSink? fatalErrors = null)
@@ -106,11 +108,25 @@ public sealed partial class KafkaProducer : IDisposable
     }
 
     /// <summary>
+    /// How long a partition count read from the cluster stays in use. Kafka's partitions only grow, so a cached
+    /// count is never larger than the topic's: the cost of caching is only that a partition added meanwhile
+    /// gets states and markers up to this much later (the publisher addresses both from the same count).
+    /// </summary>
+    public static readonly TimeSpan PartitionCountLifetime = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// The topic's partition count from the cluster's metadata, through this producer's own connections
-    /// (Confluent's dependent admin client): the snapshot markers go to every partition.
+    /// (Confluent's dependent admin client), cached for <see cref="PartitionCountLifetime"/>: a metadata
+    /// round trip for every snapshot cost a replay of small snapshots about as much as the states themselves.
     /// </summary>
     public int PartitionCount(string topic, TimeSpan timeout)
     {
+        var now = Environment.TickCount64;
+        if (partitionCounts.TryGetValue(topic, out var cached) && now - cached.ReadAt < (long)PartitionCountLifetime.TotalMilliseconds)
+        {
+            return cached.Count;
+        }
+
         lock (producer)
         {
             admin ??= new DependentAdminClientBuilder(producer.Handle).Build();
@@ -123,7 +139,10 @@ public sealed partial class KafkaProducer : IDisposable
             throw new KafkaException(found?.Error is { IsError: true } error ? error : new Error(ErrorCode.UnknownTopicOrPart, $"topic {topic} has no partitions in the cluster's metadata"));
         }
 
-        return found.Partitions.Count;
+        // Never below a count already seen: a broker whose metadata lags must not shrink the set of partitions in use.
+        var count = Math.Max(found.Partitions.Count, cached?.Count ?? 0);
+        partitionCounts[topic] = new CachedCount(count, now);
+        return count;
     }
 
     /// <summary>Waits until every queued message is delivered or failed, or the timeout passes.</summary>
@@ -143,6 +162,8 @@ public sealed partial class KafkaProducer : IDisposable
         producer.Flush(TimeSpan.FromSeconds(10));
         producer.Dispose();
     }
+
+    private sealed record CachedCount(int Count, long ReadAt);
 
     private sealed record Backlog(string Topic, Func<long> Processed, long Max);
 
