@@ -12,8 +12,14 @@ public static class TestKafka
     /// <summary>Creates a uniquely named topic and returns its name.</summary>
     public static string CreateTopic(string prefix, int partitions)
     {
-        var name = $"{prefix}-{Guid.NewGuid():N}";
-        Cluster.Value.CreateTopic(name, partitions);
+        var name = NewTopicName(prefix);
+        CreateTopicNamed(name, partitions);
         return name;
     }
+
+    /// <summary>A unique topic name, for a test that creates the topic later (with <see cref="CreateTopicNamed"/>) or never.</summary>
+    public static string NewTopicName(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
+
+    /// <summary>Creates the topic <paramref name="name"/>.</summary>
+    public static void CreateTopicNamed(string name, int partitions) => Cluster.Value.CreateTopic(name, partitions);
 }

@@ -9,6 +9,7 @@ using Flights.Core.Processing;
 using Flights.Tests.Integration.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using static Flights.Tests.Integration.Infrastructure.States;
 
 namespace Flights.Tests.Integration.Processing;
@@ -173,16 +174,29 @@ internal sealed class ConsumerHost : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
-    public static async Task<ConsumerHost> StartAsync(TestDatabase db, string topic, string dlq, string? group = null)
+    // settings: further settings on top of the test's database and topics; logs: receives the host's logs (at the
+    // host's own levels) for tests that assert what was logged.
+    public static async Task<ConsumerHost> StartAsync(TestDatabase db, string topic, string dlq, string? group = null, IReadOnlyDictionary<string, string?>? settings = null, ILoggerProvider? logs = null)
     {
-        var host = await CliHost.CreateAsync(new CliHostOptions(false, Settings: new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Flights"] = db.ConnectionString,
             ["Kafka:BootstrapServers"] = TestKafka.BootstrapServers,
             ["Kafka:Topic"] = topic,
             ["Kafka:DeadLetterTopic"] = dlq,
             ["Kafka:ConsumerGroup"] = group ?? "group-" + Guid.NewGuid().ToString("N"),
-        }), TextWriter.Null, CancellationToken.None);
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var host = await CliHost.CreateAsync(new CliHostOptions(false, Settings: all), TextWriter.Null, CancellationToken.None);
+        if (logs is not null)
+        {
+            host.Builder.Logging.AddProvider(logs);
+        }
+
         host.AddPipeline(TextWriter.Null, fetchAndClose: false);
         var app = host.Build();
         await app.StartAsync();
