@@ -1,4 +1,4 @@
-using Flights.Core.Sessions;
+using Flights.Core.Processing;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Flights.Functions;

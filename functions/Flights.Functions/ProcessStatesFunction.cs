@@ -1,3 +1,4 @@
+using Flights.Core.Kafka;
 using Flights.Core.Processing;
 using Microsoft.Azure.Functions.Worker;
 

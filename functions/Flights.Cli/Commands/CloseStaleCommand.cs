@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Flights.Cli.Hosting;
-using Flights.Core.Sessions;
+using Flights.Core.Processing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Flights.Cli.Commands;

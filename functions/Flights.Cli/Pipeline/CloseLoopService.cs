@@ -1,3 +1,4 @@
+using Flights.Core.Processing;
 using Flights.Core.Sessions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

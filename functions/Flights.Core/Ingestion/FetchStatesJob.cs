@@ -1,7 +1,6 @@
 using Flights.Core.Kafka;
 using Flights.Core.Monitoring;
 using Flights.Core.OpenSky;
-using Flights.Core.Processing;
 using Flights.Core.Sessions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,5 @@
 using System.Text;
 using Confluent.Kafka;
-using Flights.Core.Processing;
 using Microsoft.Extensions.Options;
 
 namespace Flights.Core.Kafka;

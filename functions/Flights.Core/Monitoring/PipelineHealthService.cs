@@ -129,7 +129,7 @@ public sealed class PipelineHealthService
             }
         }
 
-        if (warehouse.Fetch?.Result is { } result && !Ingestion.FetchStatus.IsSuccess(result))
+        if (warehouse.Fetch?.Result is { } result && !FetchStatus.IsSuccess(result))
         {
             issues.Add(new HealthIssue(HealthIssueCodes.FetchFailed, $"last fetch failed: {result}"));
         }

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Flights.Core.Processing;
 
 namespace Flights.Core.Monitoring;
 

@@ -8,16 +8,6 @@ using Npgsql;
 
 namespace Flights.Core.Processing;
 
-/// <summary>What one batch did, for the log line, the metrics and the replay summary.</summary>
-public sealed record BatchResult(int Messages, int DeadLettered, IReadOnlyDictionary<RejectReason, int> Rejected, WriteResult Write)
-{
-    /// <summary>Snapshot markers (and other control messages) in the batch: messages, but not states.</summary>
-    public int ControlMessages { get; init; }
-
-    /// <summary>All rejected states, whatever the reason.</summary>
-    public int RejectedTotal => Rejected.Values.Sum();
-}
-
 /// <summary>
 /// Processes one batch from <c>flight_raw_data</c>: decode, dead-letter what is not a state document,
 /// clean, and apply the smart write in one transaction. The Kafka-triggered function and the local
@@ -60,7 +50,7 @@ public sealed partial class StateBatchProcessor(SmartWriter writer, IDeadLetterS
             {
                 // Control messages are never poison: one whose time cannot be a snapshot's is skipped and logged.
                 control++;
-                if (kind == MessageKind.Marker && !clocks.Add(message.Partition, marker))
+                if (kind == MessageKind.Marker && !clocks.Add(message.Partition, marker.SnapshotTime, marker.Partitions))
                 {
                     LogMarkerIgnored(message.Partition, message.Offset, marker.SnapshotTime);
                 }

@@ -1,5 +1,7 @@
 using Flights.Core.Kafka;
+using Flights.Core.Monitoring;
 using Flights.Core.OpenSky;
+using Flights.Core.Sessions;
 
 namespace Flights.Core.Processing;
 

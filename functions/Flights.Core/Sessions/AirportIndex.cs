@@ -1,5 +1,3 @@
-using Flights.Core.Storage;
-
 namespace Flights.Core.Sessions;
 
 /// <summary>An airport found near a point, with the great-circle distance to its reference point.</summary>

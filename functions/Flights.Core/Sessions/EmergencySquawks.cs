@@ -1,5 +1,3 @@
-using Flights.Core.Processing;
-
 namespace Flights.Core.Sessions;
 
 /// <summary>A working copy of one <c>emergency_events</c> row: loaded while it may go on, or created by a batch.</summary>

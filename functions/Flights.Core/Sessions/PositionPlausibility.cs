@@ -1,5 +1,3 @@
-using Flights.Core.Processing;
-
 namespace Flights.Core.Sessions;
 
 /// <summary>The implausible-position rule's settings (configuration section <c>Positions</c>).</summary>

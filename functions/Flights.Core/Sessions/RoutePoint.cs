@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Flights.Core.Processing;
 
 namespace Flights.Core.Sessions;
 

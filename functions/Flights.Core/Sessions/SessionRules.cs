@@ -1,5 +1,3 @@
-using Flights.Core.Processing;
-
 namespace Flights.Core.Sessions;
 
 /// <summary>What the database knows about an aircraft before a batch is applied.</summary>

@@ -1,5 +1,3 @@
-using Flights.Core.Kafka;
-
 namespace Flights.Core.Storage;
 
 /// <summary>
@@ -40,17 +38,21 @@ public sealed class PartitionClocks
     /// <summary>Per partition, the newest marker time (Unix seconds), in partition order.</summary>
     public IEnumerable<KeyValuePair<int, long>> ByPartition => newest.OrderBy(p => p.Key);
 
-    /// <summary>Takes a marker read from <paramref name="partition"/>; false (and nothing kept) when its time cannot be a snapshot's.</summary>
-    public bool Add(int partition, SnapshotMarker marker)
+    /// <summary>
+    /// Takes a marker read from <paramref name="partition"/> (its snapshot time in Unix seconds and the partition
+    /// count it names); false (and nothing kept) when its time cannot be a snapshot's. The marker's fields come
+    /// in one by one, not as Kafka's <c>SnapshotMarker</c>, because Storage sits below Kafka in the core's layers.
+    /// </summary>
+    public bool Add(int partition, long snapshotTime, int partitions)
     {
-        if (marker.SnapshotTime < Earliest || marker.SnapshotTime > latest || partition < 0)
+        if (snapshotTime < Earliest || snapshotTime > latest || partition < 0)
         {
             return false;
         }
 
-        newest[partition] = Math.Max(newest.GetValueOrDefault(partition, long.MinValue), marker.SnapshotTime);
-        PartitionCount = Math.Max(PartitionCount ?? 0, marker.Partitions);
-        Newest = Math.Max(Newest ?? long.MinValue, marker.SnapshotTime);
+        newest[partition] = Math.Max(newest.GetValueOrDefault(partition, long.MinValue), snapshotTime);
+        PartitionCount = Math.Max(PartitionCount ?? 0, partitions);
+        Newest = Math.Max(Newest ?? long.MinValue, snapshotTime);
         return true;
     }
 }

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Flights.Core.Processing;
 using Flights.Core.Sessions;
 using Npgsql;
 using static Flights.Core.UnixTime;

@@ -1,5 +1,5 @@
-using Flights.Core.Processing;
-using Flights.Core.Storage;
+using Flights.Core.Kafka;
+using Flights.Core.Sessions;
 using Flights.Dashboard;
 using Flights.Tests.Integration.Infrastructure;
 using Microsoft.Playwright;

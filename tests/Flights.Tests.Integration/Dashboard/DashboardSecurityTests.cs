@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Dapper;
-using Flights.Core.Storage;
+using Flights.Core.Sessions;
 using Flights.Tests.Integration.Infrastructure;
 using Microsoft.Playwright;
 using static Flights.Tests.Integration.Infrastructure.States;

@@ -1,3 +1,4 @@
+using Flights.Core.Sessions;
 using Flights.Core.Storage;
 
 namespace Flights.Tests.Integration.Infrastructure;

@@ -16,10 +16,10 @@ public sealed class FlightIntelligenceTests
     private static readonly AirportRow Dca = TestAirports.Dca;
     private static readonly AirportRow Iad = TestAirports.Iad;
 
-    private static Flights.Core.Processing.IncomingMessage Airborne(string icao24, double minute, double lat, double lon, double altitude, string? squawk = "1000") =>
+    private static Flights.Core.Kafka.IncomingMessage Airborne(string icao24, double minute, double lat, double lon, double altitude, string? squawk = "1000") =>
         Message(Vector(icao24, minute, lat, lon, altitude: altitude) with { Squawk = squawk });
 
-    private static Flights.Core.Processing.IncomingMessage Ground(string icao24, double minute, double lat, double lon) =>
+    private static Flights.Core.Kafka.IncomingMessage Ground(string icao24, double minute, double lat, double lon) =>
         Message(Vector(icao24, minute, lat, lon, onGround: true, altitude: null, velocity: 20));
 
     [Fact]

@@ -1,4 +1,4 @@
-using Flights.Core.Processing;
+using Flights.Core.Monitoring;
 using Flights.Core.Sessions;
 using Flights.Tests.Integration.Infrastructure;
 using static Flights.Tests.Integration.Infrastructure.States;

@@ -101,7 +101,7 @@ public sealed class ConsumerGroupDrainTests(ITestOutputHelper output)
         var others = endOffsets.Where(e => e.Key != Held).ToDictionary();
         await RecordedBacklog.WaitUntilCommittedAsync(topic, group, others, () => $"a: {a.Batches} batches, b: {b.Batches} batches");
         var newestWhileHeld = (await pipeline.Closer.CloseAsync(dryRun: false, CancellationToken.None)).NewestClock;
-        Flights.Core.Sessions.CloseResult whileHeld;
+        Flights.Core.Processing.CloseResult whileHeld;
         using (var stopCloser = new CancellationTokenSource())
         {
             var closer = Task.Run(() => RecordedBacklog.CloseEverySecondAsync(pipeline.Closer, stopCloser.Token));

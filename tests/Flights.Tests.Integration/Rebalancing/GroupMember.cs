@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Flights.Core.Kafka;
 using Flights.Core.Processing;
 
 namespace Flights.Tests.Integration.Rebalancing;

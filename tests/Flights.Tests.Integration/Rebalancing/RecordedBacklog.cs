@@ -3,6 +3,7 @@ using Dapper;
 using Flights.Cli.Replay;
 using Flights.Core.Kafka;
 using Flights.Core.OpenSky;
+using Flights.Core.Processing;
 using Flights.Core.Sessions;
 using Flights.Tests.Integration.Infrastructure;
 using Microsoft.Extensions.Configuration;

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Dapper;
 using Flights.Core.Airports;
+using Flights.Core.Sessions;
 using Flights.Core.Storage;
 using Flights.Tests.Integration.Infrastructure;
 

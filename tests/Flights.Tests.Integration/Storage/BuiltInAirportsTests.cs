@@ -1,5 +1,6 @@
 using Dapper;
 using Flights.Core.Airports;
+using Flights.Core.Sessions;
 using Flights.Core.Storage;
 using Flights.Tests.Integration.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,6 +1,8 @@
 using Flights.Core.Kafka;
+using Flights.Core.Monitoring;
 using Flights.Core.OpenSky;
 using Flights.Core.Processing;
+using Flights.Core.Sessions;
 
 namespace Flights.Tests.Unit.Processing;
 

@@ -1,10 +1,11 @@
 using Flights.Core.Monitoring;
+using Flights.Core.Sessions;
 using Flights.Core.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace Flights.Core.Sessions;
+namespace Flights.Core.Processing;
 
 /// <summary>A session the closer ended (or, in a dry run, would end).</summary>
 /// <param name="SessionId">The session.</param>

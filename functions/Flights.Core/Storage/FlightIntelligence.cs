@@ -1,6 +1,7 @@
+using Flights.Core.Sessions;
 using Npgsql;
 
-namespace Flights.Core.Sessions;
+namespace Flights.Core.Storage;
 
 /// <summary>
 /// The rules the smart write and the closer apply besides the session rules (issue 16): departure and

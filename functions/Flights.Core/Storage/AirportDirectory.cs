@@ -1,7 +1,7 @@
-using Flights.Core.Storage;
+using Flights.Core.Sessions;
 using Npgsql;
 
-namespace Flights.Core.Sessions;
+namespace Flights.Core.Storage;
 
 /// <summary>
 /// The process's copy of the <c>airports</c> table as an <see cref="AirportIndex"/>: read on first use and

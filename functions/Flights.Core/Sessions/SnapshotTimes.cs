@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Flights.Core.Processing;
+namespace Flights.Core.Sessions;
 
 /// <summary>
 /// The sanity bounds on a snapshot's time. The wall clock is only a bound here: a snapshot dated in 2100

@@ -2,7 +2,7 @@ using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Flights.Core.Ingestion;
+namespace Flights.Core.Monitoring;
 
 /// <summary>The outcome of one fetch tick, as the health view and the log show it.</summary>
 /// <param name="At">When the tick ran (wall clock).</param>

@@ -1,4 +1,4 @@
-namespace Flights.Core.Processing;
+namespace Flights.Core.Kafka;
 
 /// <summary>A Kafka record as the processor receives it, whichever host consumed it.</summary>
 /// <param name="Topic">Source topic.</param>
