@@ -14,10 +14,9 @@ public sealed class DashboardQueries(NpgsqlDataSource dataSource)
                coalesce(l.baro_altitude_m, l.geo_altitude_m) as AltitudeM, l.velocity_kmh as SpeedKmh, l.heading_deg as Heading,
                l.vertical_rate_ms as VerticalRateMs, l.on_ground as OnGround, l.last_contact as LastContact, l.squawk as Squawk,
                a.registration as Registration, a.type_code as TypeCode, a.model as Model, a.operator as Operator, a.origin_country as Country,
-               s.last_point_at as TrailFrom, s.last_point_lat as TrailFromLatitude, s.last_point_lon as TrailFromLongitude
+               l.flight_last_point_at as TrailFrom, l.flight_last_point_lat as TrailFromLatitude, l.flight_last_point_lon as TrailFromLongitude
         from live_status l
         join bi_aircraft a on a.aircraft_id = l.aircraft_id
-        left join flight_sessions s on s.aircraft_id = l.aircraft_id and s.ended_at is null
         where l.latitude is not null
         order by a.icao24
         """;
@@ -69,14 +68,14 @@ public sealed class DashboardQueries(NpgsqlDataSource dataSource)
                f.duration_min as DurationMin, f.distance_km as DistanceKm, f.start_reason as StartReason, f.end_reason as EndReason,
                s.route::text as Route
         from bi_flights f
-        join flight_sessions s on s.session_id = f.flight_id
+        join flight_sessions_current s on s.session_id = f.flight_id
         where f.flight_id = @id
         """;
 
     // The aircraft's open flight, else its newest one.
     private const string SelectAircraftRoute = """
         select s.session_id as FlightId, s.route::text as Route
-        from flight_sessions s
+        from flight_sessions_current s
         join dim_aircrafts d on d.aircraft_id = s.aircraft_id
         where d.transponder_hex = @icao24
         order by s.ended_at is null desc, s.started_at desc

@@ -69,7 +69,7 @@ public static class WriteBenchmark
             }
 
             smartSeconds = total.Elapsed.TotalSeconds;
-            var routePoints = await schema.ScalarAsync($"select coalesce(sum(point_count), 0) from flight_sessions where started_at >= to_timestamp({RunStart})");
+            var routePoints = await schema.ScalarAsync($"select coalesce(sum(point_count), 0) from flight_sessions_current where started_at >= to_timestamp({RunStart})");
             var endedFlights = await schema.ScalarAsync("select count(*) from flight_sessions where ended_at is not null");
             await output.WriteLineAsync($"  sessions of this run hold {routePoints:N0} route points; the warehouse holds {endedFlights:N0} ended flights");
         }

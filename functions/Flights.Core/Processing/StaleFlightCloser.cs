@@ -47,62 +47,16 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
     // The arrival airport of every flight it ends (issue 16).
     private readonly AirportDirectory airports = (intelligence ?? FlightIntelligence.Create(dataSource, options.Value)).Airports;
 
-    // The safe clock exists only when every partition below the count the markers gave has a marker clock.
-    private const string ReadClocks = """
-        select p.pipeline_clock,
-               (select min(c.clock) from partition_clocks c where c.partition < p.partition_count having count(*) = p.partition_count),
-               p.partition_count,
-               (select count(*) from partition_clocks c where c.partition < p.partition_count)::int
-        from pipeline_state p
-        """;
-
-    // Candidates by the rules, locked with their aircraft row; the rules are checked again in code on the locked values.
-    private const string LockCandidates = $"""
-        select d.transponder_hex, {SessionRows.Columns},
-               l.position_time, l.latitude, l.longitude, l.baro_altitude_m, l.geo_altitude_m, l.velocity_kmh, l.heading_deg, l.vertical_rate_ms, l.on_ground
-        from flight_sessions s
-        join dim_aircrafts d on d.aircraft_id = s.aircraft_id
-        left join live_status l on l.aircraft_id = s.aircraft_id
-        where s.ended_at is null
-          and (s.last_signal_at < @silent_before or (@landing and s.ground_since <= @grounded_before))
-        order by d.transponder_hex
-        limit @chunk
-        for update of d, s skip locked
-        """;
-
-    private const string DeleteSilentLive = """
-        delete from live_status l
-        using (
-            select l2.aircraft_id
-            from live_status l2
-            join dim_aircrafts d on d.aircraft_id = l2.aircraft_id
-            where l2.last_contact < @silent_before
-              and not exists (select 1 from flight_sessions s where s.aircraft_id = l2.aircraft_id and s.ended_at is null)
-            order by d.transponder_hex
-            limit @chunk
-            for update of d, l2 skip locked
-        ) silent
-        where l.aircraft_id = silent.aircraft_id
-        """;
+    // The same rules the processor applies: one definition of when a flight has ended.
+    private readonly SessionRules rules = new(options.Value);
 
     /// <summary>Runs the rules once. With <paramref name="dryRun"/> nothing is changed and the result lists what would be ended.</summary>
     public async Task<CloseResult> CloseAsync(bool dryRun, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        DateTime? newestValue, clockValue;
-        int? partitionCount;
-        int partitionsWithClock;
-        await using (var clockCommand = new NpgsqlCommand(ReadClocks, connection))
-        await using (var clockReader = await clockCommand.ExecuteReaderAsync(cancellationToken))
-        {
-            await clockReader.ReadAsync(cancellationToken);
-            newestValue = clockReader.IsDBNull(0) ? null : clockReader.GetFieldValue<DateTime>(0);
-            clockValue = clockReader.IsDBNull(1) ? null : clockReader.GetFieldValue<DateTime>(1);
-            partitionCount = clockReader.IsDBNull(2) ? null : clockReader.GetInt32(2);
-            partitionsWithClock = clockReader.GetInt32(3);
-        }
-
+        var clocks = await PipelineStateTable.ReadAsync(connection, cancellationToken);
+        var (newestValue, clockValue, partitionCount, partitionsWithClock) = (clocks.Newest, clocks.Safe, clocks.PartitionCount, clocks.PartitionsWithClock);
         var newest = newestValue is { } n ? new DateTimeOffset(n, TimeSpan.Zero) : (DateTimeOffset?)null;
         if (clockValue is not { } clock)
         {
@@ -116,8 +70,6 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
 
         var airportIndex = await airports.GetAsync(cancellationToken);
         var now = UnixTime.ToUnix(clock);
-        var flightEnd = (long)settings.FlightEndThreshold.TotalSeconds;
-        var confirmation = (long)settings.LandingConfirmation.TotalSeconds;
         var silentBefore = clock - settings.FlightEndThreshold;
         var closed = new List<ClosedSession>();
         var liveRemoved = 0;
@@ -125,47 +77,27 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
         while (true)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var ending = new List<SessionRows.StagedSession>();
+            var ending = new List<FlightSession>();
             var arrivals = new List<SessionAirports>();
             var chunk = new List<ClosedSession>();
-            int locked;
-            await using (var command = new NpgsqlCommand(LockCandidates, connection, transaction))
+            var candidates = await SessionTable.LockEndCandidatesAsync(connection, transaction, silentBefore, settings.LandingDetection, clock - settings.LandingConfirmation, settings.CloseChunkSize, cancellationToken);
+            foreach (var (hex, session) in candidates)
             {
-                command.Parameters.Add(new NpgsqlParameter<DateTime>("silent_before", silentBefore));
-                command.Parameters.Add(new NpgsqlParameter<bool>("landing", settings.LandingDetection));
-                command.Parameters.Add(new NpgsqlParameter<DateTime>("grounded_before", clock - settings.LandingConfirmation));
-                command.Parameters.Add(new NpgsqlParameter<int>("chunk", settings.CloseChunkSize));
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                locked = 0;
-                while (await reader.ReadAsync(cancellationToken))
+                if (!rules.TryEndBySilence(session, now))
                 {
-                    locked++;
-                    var hex = reader.GetString(0);
-                    var session = SessionRows.Read(reader, 1);
-                    session.LastKnownPosition = LivePosition(reader, session.LastSignalAt);
-                    if (settings.LandingDetection && session.GroundSince is { } touchdown && now - touchdown >= confirmation)
-                    {
-                        session.End(touchdown, SessionReasons.Landed, session.GroundPoint);
-                    }
-                    else if (now - session.LastSignalAt > flightEnd)
-                    {
-                        session.End(session.LastSignalAt, SessionReasons.SignalLost, session.LastKnownPosition);
-                    }
-                    else
-                    {
-                        continue;
-                    }
-
-                    ending.Add(new SessionRows.StagedSession(session));
-                    if (airports.Rules.Decide(session, airportIndex) is { } decided)
-                    {
-                        arrivals.Add(decided);
-                    }
-
-                    chunk.Add(new ClosedSession(session.SessionId!.Value, hex, session.Callsign, DateTimeOffset.FromUnixTimeSeconds(session.EndedAt!.Value), session.EndReason!));
+                    continue;
                 }
+
+                ending.Add(session);
+                if (airports.Rules.Decide(session, airportIndex) is { } decided)
+                {
+                    arrivals.Add(decided);
+                }
+
+                chunk.Add(new ClosedSession(session.SessionId!.Value, hex, session.Callsign, DateTimeOffset.FromUnixTimeSeconds(session.EndedAt!.Value), session.EndReason!));
             }
 
+            var locked = candidates.Count;
             if (dryRun)
             {
                 closed.AddRange(chunk);
@@ -175,21 +107,10 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
 
             if (ending.Count > 0)
             {
-                await SessionRows.StageAsync(connection, transaction, ending, cancellationToken);
-                await using var update = new NpgsqlCommand(SessionRows.UpdateFromStage, connection, transaction);
-                await update.ExecuteNonQueryAsync(cancellationToken);
-                await using var airportUpdate = new NpgsqlBatch(connection, transaction) { BatchCommands = { IntelligenceRows.AirportsCommand(arrivals) } };
-                await airportUpdate.ExecuteNonQueryAsync(cancellationToken);
+                await SessionTable.EndAsync(connection, transaction, ending, arrivals, cancellationToken);
             }
 
-            int removed;
-            await using (var delete = new NpgsqlCommand(DeleteSilentLive, connection, transaction))
-            {
-                delete.Parameters.Add(new NpgsqlParameter<DateTime>("silent_before", silentBefore));
-                delete.Parameters.Add(new NpgsqlParameter<int>("chunk", settings.CloseChunkSize));
-                removed = await delete.ExecuteNonQueryAsync(cancellationToken);
-            }
-
+            var removed = await LiveStatusTable.DeleteSilentAsync(connection, transaction, silentBefore, settings.CloseChunkSize, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             closed.AddRange(chunk);
             liveRemoved += removed;
@@ -207,27 +128,6 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
         }
 
         return result;
-    }
-
-    // The last known position becomes the final point only if it belongs to this session's signal.
-    private static RoutePoint? LivePosition(NpgsqlDataReader reader, long lastSignalAt)
-    {
-        const int Offset = 17;
-        if (reader.IsDBNull(Offset) || reader.IsDBNull(Offset + 1))
-        {
-            return null;
-        }
-
-        var time = UnixTime.ToUnix(reader.GetFieldValue<DateTime>(Offset));
-        if (time > lastSignalAt)
-        {
-            return null;
-        }
-
-        return new RoutePoint(time, reader.GetDouble(Offset + 1), reader.GetDouble(Offset + 2),
-            SmartWriter.NullableDouble(reader, Offset + 3) ?? SmartWriter.NullableDouble(reader, Offset + 4),
-            SmartWriter.NullableDouble(reader, Offset + 5), SmartWriter.NullableDouble(reader, Offset + 6),
-            SmartWriter.NullableDouble(reader, Offset + 7), !reader.IsDBNull(Offset + 8) && reader.GetBoolean(Offset + 8));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Closer: ended {SignalLost} signal_lost and {Landed} landed, removed {LiveRemoved} live rows; on the lifecycle (safe) clock {SafeClock:u}, newest clock {NewestClock:u}")]

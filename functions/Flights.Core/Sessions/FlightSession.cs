@@ -25,8 +25,8 @@ public static class SessionReasons
 /// </summary>
 public sealed class FlightSession
 {
-    /// <summary>The row's id; null for a session this batch opens.</summary>
-    public long? SessionId { get; init; }
+    /// <summary>The row's id; null for a session the rules just opened, until the writer assigns one.</summary>
+    public long? SessionId { get; set; }
 
     /// <summary>The aircraft's surrogate key.</summary>
     public long AircraftId { get; init; }

@@ -14,7 +14,13 @@ public sealed record AircraftHistory(long AircraftId, long? Watermark, FlightSes
     /// from the same test (<see cref="SessionRules.Apply"/>), so the live and aircraft writes, which the writer
     /// decides before the rules run, count the same states as new.
     /// </summary>
-    public bool IsNew(long lastContact) => lastContact > (Watermark ?? long.MinValue);
+    public bool IsNew(long lastContact) => IsNewer(lastContact, Watermark);
+
+    /// <summary>
+    /// The one test of "newer than the watermark": the rules (advancing their watermark state by state), the live and
+    /// aircraft writes, the emergency and position rules all use it; no SQL repeats it.
+    /// </summary>
+    public static bool IsNewer(long lastContact, long? watermark) => lastContact > (watermark ?? long.MinValue);
 }
 
 /// <summary>The rules' verdict for one aircraft in one batch.</summary>
@@ -38,6 +44,38 @@ public sealed class SessionRules(SessionOptions options)
     private readonly long flightEnd = (long)options.FlightEndThreshold.TotalSeconds;
     private readonly long landingConfirmation = (long)options.LandingConfirmation.TotalSeconds;
 
+    /// <summary>Whether nothing heard since <paramref name="since"/> means, at <paramref name="now"/>, that the signal is lost.</summary>
+    public bool IsSilentSince(long since, long now) => now - since > flightEnd;
+
+    /// <summary>Whether the session's signal is lost at <paramref name="now"/> (no state for longer than the flight-end threshold).</summary>
+    public bool IsSignalLost(FlightSession session, long now) => IsSilentSince(session.LastSignalAt, now);
+
+    /// <summary>Whether the session's aircraft has been on the ground for the landing confirmation time at <paramref name="now"/>.</summary>
+    public bool IsLandingConfirmed(FlightSession session, long now) =>
+        options.LandingDetection && session.GroundSince is { } touchdown && now - touchdown >= landingConfirmation;
+
+    /// <summary>
+    /// Ends an open session that no state will continue, judged at <paramref name="now"/> (the closer's lifecycle
+    /// clock): landed at its touchdown when the landing is confirmed, else signal lost at its last signal. The same
+    /// tests as <see cref="Apply"/> uses between states, so the processor and the closer agree on "ended".
+    /// </summary>
+    public bool TryEndBySilence(FlightSession session, long now)
+    {
+        if (IsLandingConfirmed(session, now))
+        {
+            session.End(session.GroundSince!.Value, SessionReasons.Landed, session.GroundPoint);
+            return true;
+        }
+
+        if (IsSignalLost(session, now))
+        {
+            session.End(session.LastSignalAt, SessionReasons.SignalLost, session.LastKnownPosition);
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Applies the states of one aircraft. <paramref name="states"/> must be sorted by <see cref="CleanState.LastContact"/>.</summary>
     public AircraftOutcome Apply(AircraftHistory history, ReadOnlySpan<CleanState> states)
     {
@@ -52,7 +90,7 @@ public sealed class SessionRules(SessionOptions options)
             }
         }
 
-        var watermark = history.Watermark ?? long.MinValue;
+        var watermark = history.Watermark;
         // Whether the aircraft was last seen on the ground recently: an airborne state then is a takeoff.
         bool? previousOnGround = history.LiveOnGround;
         var previousTime = history.LiveLastContact ?? history.Watermark;
@@ -61,7 +99,7 @@ public sealed class SessionRules(SessionOptions options)
         foreach (ref readonly var state in states)
         {
             var t = state.LastContact;
-            if (t <= watermark)
+            if (!AircraftHistory.IsNewer(t, watermark))
             {
                 continue; // already applied (a duplicate) or older than what was applied: changes nothing
             }
@@ -70,13 +108,13 @@ public sealed class SessionRules(SessionOptions options)
             applied++;
             var point = RoutePoint.From(state);
 
-            if (current is not null && t - current.LastSignalAt > flightEnd)
+            if (current is not null && IsSignalLost(current, t))
             {
                 current.End(current.LastSignalAt, SessionReasons.SignalLost, current.LastKnownPosition);
                 current = null;
             }
 
-            var recentlyOnGround = previousOnGround == true && previousTime is { } pt && t - pt <= flightEnd;
+            var recentlyOnGround = previousOnGround == true && previousTime is { } pt && !IsSilentSince(pt, t);
             if (current is null)
             {
                 if (options.LandingDetection && state.OnGround)
@@ -143,7 +181,7 @@ public sealed class SessionRules(SessionOptions options)
                         current.GroundSince = t;
                         current.GroundPoint = point;
                     }
-                    else if (t - current.GroundSince >= landingConfirmation)
+                    else if (IsLandingConfirmed(current, t))
                     {
                         current.End(current.GroundSince.Value, SessionReasons.Landed, current.GroundPoint);
                         current = null;

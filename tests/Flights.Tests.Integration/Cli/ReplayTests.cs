@@ -49,7 +49,7 @@ public sealed class ReplayTests
         var gaps = await connection.QueryAsync<(long SessionId, int Index, double Gap, bool IsLast)>("""
             select s.session_id, p.i::int, extract(epoch from (p.pt->>'t')::timestamptz - (lag(p.pt) over w->>'t')::timestamptz)::float8,
                    p.i = jsonb_array_length(s.route) and s.ended_at is not null
-            from flight_sessions s, jsonb_array_elements(s.route) with ordinality as p(pt, i)
+            from flight_sessions_current s, jsonb_array_elements(s.route) with ordinality as p(pt, i)
             window w as (partition by s.session_id order by p.i)
             """);
         var measured = gaps.Where(g => g.Index > 1).ToList();
@@ -70,7 +70,7 @@ public sealed class ReplayTests
 
         // No flight made only of ground states.
         Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("""
-            select count(*) from flight_sessions s
+            select count(*) from flight_sessions_current s
             where jsonb_array_length(s.route) > 0 and not exists (select 1 from jsonb_array_elements(s.route) p where not (p->>'on_ground')::bool)
             """));
 
@@ -158,8 +158,8 @@ public sealed class ReplayTests
         await using var connection = await db.DataSource.OpenConnectionAsync();
         var rows = await connection.QueryAsync<string>("""
             select 'a ' || (to_jsonb(d) - 'aircraft_id')::text from dim_aircrafts d
-            union all select 'l ' || d.transponder_hex || (to_jsonb(l) - 'aircraft_id')::text from live_status l join dim_aircrafts d using (aircraft_id)
-            union all select 's ' || d.transponder_hex || (to_jsonb(s) - 'session_id' - 'aircraft_id')::text from flight_sessions s join dim_aircrafts d using (aircraft_id)
+            union all select 'l ' || d.transponder_hex || (to_jsonb(l) - 'aircraft_id' - 'flight_session_id')::text from live_status l join dim_aircrafts d using (aircraft_id)
+            union all select 's ' || d.transponder_hex || (to_jsonb(s) - 'session_id' - 'aircraft_id')::text from flight_sessions_current s join dim_aircrafts d using (aircraft_id)
             union all select 'p ' || (to_jsonb(p) - 'last_fetch_at')::text from pipeline_state p
             order by 1
             """);

@@ -32,7 +32,7 @@ public sealed class StopAndRetentionTests
         Assert.Equal(0, summary.GetProperty("lost").GetInt64());
         Assert.Equal(["README.txt"], summary.GetProperty("skipped_entries").EnumerateArray().Select(e => e.GetString()));
         await using var connection = await db.DataSource.OpenConnectionAsync();
-        Assert.Equal(100_000L, await connection.ExecuteScalarAsync<long>("select sum(state_count) from flight_sessions"));
+        Assert.Equal(100_000L, await connection.ExecuteScalarAsync<long>("select sum(state_count) from flight_sessions_current"));
         Assert.Equal(10_000L, await connection.ExecuteScalarAsync<long>("select count(*) from live_status"));
     }
 

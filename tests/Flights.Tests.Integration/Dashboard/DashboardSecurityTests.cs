@@ -177,7 +177,7 @@ public sealed class DashboardSecurityTests
         await connection.ExecuteAsync("""
             update dim_aircrafts set last_callsign = @Callsign, registration = @Registration, type_code = @TypeCode,
                    operator = @Operator, origin_country = @Country, model = @Model;
-            update live_status set callsign = @Callsign, squawk = @Squawk;
+            update live_status set callsign = @Callsign, flight_callsign = @Callsign, squawk = @Squawk;
             update flight_sessions set callsign = @Callsign, departure_airport = 'XHOS', departure_method = 'takeoff',
                    departure_distance_km = 0.5, departure_height_m = 0, departure_unknown_reason = null;
             """, new { Callsign, Registration, TypeCode, Operator, Country, Model, Squawk });

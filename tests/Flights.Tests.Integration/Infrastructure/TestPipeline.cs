@@ -74,7 +74,7 @@ public sealed class TestPipeline
                    s.start_reason as StartReason, s.end_reason as EndReason, s.last_signal_at as LastSignalAt,
                    s.last_point_at as LastPointAt, s.point_count as PointCount, s.state_count as StateCount,
                    s.max_gap_s as MaxGapSeconds, s.route::text as Route
-            from flight_sessions s join dim_aircrafts d using (aircraft_id)
+            from flight_sessions_current s join dim_aircrafts d using (aircraft_id)
             where d.transponder_hex = @icao24
             order by s.started_at, s.session_id
             """, new { icao24 });
@@ -102,7 +102,7 @@ public sealed class TestPipeline
     {
         await using var connection = await Database.DataSource.OpenConnectionAsync();
         var parts = new List<string>();
-        foreach (var table in new[] { "dim_aircrafts", "live_status", "flight_sessions", "pipeline_state" })
+        foreach (var table in new[] { "dim_aircrafts", "live_status", "flight_sessions_current", "pipeline_state" })
         {
             var rows = await connection.QueryAsync<string>($"select to_jsonb(t)::text from {table} t order by 1");
             parts.Add(table + ":\n" + string.Join("\n", rows));

@@ -19,7 +19,7 @@ public sealed class AirportReplayTests
         await using var connection = await db.DataSource.OpenConnectionAsync();
         var landed = (await connection.QueryAsync<(string Icao24, string? Callsign, string? Airport, string? Method, string? Reason)>("""
             select d.transponder_hex, s.callsign, s.arrival_airport, s.arrival_method, s.arrival_unknown_reason
-            from flight_sessions s join dim_aircrafts d using (aircraft_id)
+            from flight_sessions_current s join dim_aircrafts d using (aircraft_id)
             where s.end_reason = 'landed' order by d.transponder_hex
             """)).ToList();
         Assert.Equal(
@@ -37,7 +37,7 @@ public sealed class AirportReplayTests
         // they were descending, so the airport below them is where they were going.
         var approaches = await connection.QueryAsync<(string Icao24, string? Airport, string? Reason)>("""
             select d.transponder_hex, s.departure_airport, s.departure_unknown_reason
-            from flight_sessions s join dim_aircrafts d using (aircraft_id)
+            from flight_sessions_current s join dim_aircrafts d using (aircraft_id)
             where d.transponder_hex in ('a1ff90', 'a677be') order by 1
             """);
         Assert.Equal([("a1ff90", null, "descending"), ("a677be", null, "descending")], approaches);

@@ -112,7 +112,7 @@ public sealed class FlightIntelligenceTests
         Assert.Equal([Time(0), Time(5), Time(15), Time(20)], session.PointTimes);
         Assert.Equal((5, Time(20)), (session.StateCount, session.LastSignalAt));
         var expectedKm = RoutePoint.DistanceKm(50.0, 8, 50.5, 8) + RoutePoint.DistanceKm(50.5, 8, 51.0, 8) + RoutePoint.DistanceKm(51.0, 8, 51.5, 8);
-        Assert.Equal(Math.Round(expectedKm, 3), await pipeline.ScalarAsync<double>("select distance_km from flight_sessions"), 3);
+        Assert.Equal(Math.Round(expectedKm, 3), await pipeline.ScalarAsync<double>("select distance_km from flight_sessions_current"), 3);
         Assert.Equal(1, pipeline.Metrics.ImplausiblePositions);
     }
 
@@ -166,7 +166,7 @@ public sealed class FlightIntelligenceTests
             Microsoft.Extensions.Options.Options.Create(new HealthOptions()), new FakeTimeProvider(new DateTimeOffset(Time(2))));
         var report = await health.GetAsync(CancellationToken.None);
 
-        var flight = await pipeline.ScalarAsync<long>("select s.session_id from flight_sessions s join dim_aircrafts d using (aircraft_id) where d.transponder_hex = 'aaa001'");
+        var flight = await pipeline.ScalarAsync<long>("select s.session_id from flight_sessions_current s join dim_aircrafts d using (aircraft_id) where d.transponder_hex = 'aaa001'");
         Assert.Equal([new ActiveEmergency("aaa001", "TEST1", "7600", new DateTimeOffset(Time(0), TimeSpan.Zero), flight)], report.Emergencies!.Active);
         Assert.Equal(2, report.Emergencies.PeriodsLastHour);
     }
@@ -207,7 +207,7 @@ public sealed class FlightIntelligenceTests
                    s.departure_method as DepartureMethod, s.departure_unknown_reason as DepartureReason,
                    s.arrival_airport as ArrivalAirport, s.arrival_distance_km as ArrivalKm, s.arrival_height_m as ArrivalHeightM,
                    s.arrival_method as ArrivalMethod, s.arrival_unknown_reason as ArrivalReason
-            from flight_sessions s join dim_aircrafts d using (aircraft_id)
+            from flight_sessions_current s join dim_aircrafts d using (aircraft_id)
             where d.transponder_hex = @icao24 order by s.started_at
             """, new { icao24 });
         return rows.ToList();

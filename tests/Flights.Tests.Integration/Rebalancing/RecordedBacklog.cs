@@ -76,9 +76,9 @@ public static class RecordedBacklog
         await using var connection = await db.DataSource.OpenConnectionAsync();
         return (await connection.QueryAsync<string>("""
             select 'flight ' || d.transponder_hex || ' ' || (to_jsonb(s) - 'session_id' - 'aircraft_id')::text
-            from flight_sessions s join dim_aircrafts d using (aircraft_id)
+            from flight_sessions_current s join dim_aircrafts d using (aircraft_id)
             union all
-            select 'live ' || d.transponder_hex || ' ' || (to_jsonb(l) - 'aircraft_id')::text
+            select 'live ' || d.transponder_hex || ' ' || (to_jsonb(l) - 'aircraft_id' - 'flight_session_id')::text
             from live_status l join dim_aircrafts d using (aircraft_id)
             order by 1
             """)).ToList();

@@ -45,7 +45,7 @@ public sealed class BatchingTests
         await using var connection = await db.DataSource.OpenConnectionAsync();
         return (await connection.QueryAsync<(string, DateTime, double)>("""
             select d.transponder_hex, s.started_at, s.distance_km
-            from flight_sessions s join dim_aircrafts d using (aircraft_id)
+            from flight_sessions_current s join dim_aircrafts d using (aircraft_id)
             order by 1, 2
             """)).ToList();
     }

@@ -38,7 +38,7 @@ public sealed class AccuracyTests
                 select d.transponder_hex as Icao24, extract(epoch from s.started_at)::bigint as StartedAt,
                        extract(epoch from s.ended_at)::bigint as EndedAt, s.start_reason as StartReason, s.end_reason as EndReason,
                        s.departure_airport as DepartureAirport, s.arrival_airport as ArrivalAirport
-                from flight_sessions s join dim_aircrafts d using (aircraft_id)
+                from flight_sessions_current s join dim_aircrafts d using (aircraft_id)
                 """)).ToList();
             var report = AccuracyEvaluator.Evaluate(truth.Legs, flights, truth.Start, truth.LastSnapshot, TimeSpan.FromSeconds(truth.ResolutionSeconds), TimeSpan.FromMinutes(20));
 
