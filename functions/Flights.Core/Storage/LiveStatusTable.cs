@@ -1,4 +1,3 @@
-using Flights.Core.Processing;
 using Flights.Core.Sessions;
 using Npgsql;
 using NpgsqlTypes;
