@@ -20,14 +20,22 @@ internal static class AircraftTable
         on conflict (transponder_hex) do nothing
         """;
 
-    // The per-aircraft lock, taken in transponder order: it serialises concurrent batches for the same aircraft
-    // and the closer (which skips locked rows) without deadlocks. Every row of an aircraft (its live row, its open
-    // flight, its route points, its emergency periods) is changed only by a holder of this lock.
-    internal const string Lock = """
-        select aircraft_id
+    /// <summary>The ids of aircraft by transponder (after <see cref="InsertNew"/>, every one of them has a row).</summary>
+    internal const string SelectIds = """
+        select aircraft_id, transponder_hex
         from dim_aircrafts
         where transponder_hex = any(@hex::text[])
-        order by transponder_hex
+        """;
+
+    // The per-aircraft lock, taken in id order by every batch: it serialises concurrent batches for the same
+    // aircraft without deadlocks; the closer skips locked rows (SKIP LOCKED) and so never waits on it. Every row of
+    // an aircraft (its live row, its open flight, its route points, its emergency periods) is changed only by a
+    // holder of this lock. The transponders come back so that the writer can check its id cache.
+    internal const string Lock = """
+        select aircraft_id, transponder_hex
+        from dim_aircrafts
+        where aircraft_id = any(@id::bigint[])
+        order by aircraft_id
         for update
         """;
 

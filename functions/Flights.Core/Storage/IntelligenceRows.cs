@@ -16,8 +16,7 @@ internal static class IntelligenceRows
     internal const string LoadOpenEmergencies = """
         select e.aircraft_id, e.squawk, e.started_at, e.last_seen_at, e.state_count
         from emergency_events e
-        join dim_aircrafts d on d.aircraft_id = e.aircraft_id
-        where e.closed_at is null and e.last_seen_at >= @since and d.transponder_hex = any(@hex::text[])
+        where e.closed_at is null and e.last_seen_at >= @since and e.aircraft_id = any(@id::bigint[])
         """;
 
     // A session is found by aircraft and start time: sessions this batch opened have no id in the process yet,

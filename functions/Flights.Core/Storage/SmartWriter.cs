@@ -28,6 +28,9 @@ public sealed record WriteResult(int Aircraft, int StatesApplied, int StatesIgno
 /// </summary>
 public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules, FlightIntelligence? intelligence = null)
 {
+    // Known aircraft are locked and read by id (see AircraftIds for why and how it stays right).
+    private readonly AircraftIds aircraftIds = new();
+
     // Airports, implausible positions and emergencies (issue 16); the defaults when the host gave none.
     private readonly FlightIntelligence intelligence = intelligence ?? FlightIntelligence.Create(dataSource, rules.Options);
 
@@ -46,7 +49,7 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules,
         from dim_aircrafts d
         left join flight_sessions_current s on s.aircraft_id = d.aircraft_id and s.ended_at is null
         left join live_status l on l.aircraft_id = d.aircraft_id
-        where d.transponder_hex = any(@hex::text[])
+        where d.aircraft_id = any(@id::bigint[])
         """;
 
     /// <summary>Applies the states of a batch without snapshot markers (see the overload with markers).</summary>
@@ -58,6 +61,20 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules,
     /// contain duplicates or states already applied: applying a batch again, or any prefix of it, changes nothing.
     /// </summary>
     public async Task<WriteResult> WriteAsync(IReadOnlyList<CleanState> states, PartitionClocks markers, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await WriteOnceAsync(states, markers, cancellationToken);
+        }
+        catch (AircraftIdsOutOfDateException)
+        {
+            // Nothing was written (the check runs under the lock, before any change): once more, every id looked up.
+            aircraftIds.Clear();
+            return await WriteOnceAsync(states, markers, cancellationToken);
+        }
+    }
+
+    private async Task<WriteResult> WriteOnceAsync(IReadOnlyList<CleanState> states, PartitionClocks markers, CancellationToken cancellationToken)
     {
         if (states.Count == 0)
         {
@@ -292,32 +309,50 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules,
         };
     }
 
-    // Insert, lock and load in one round trip: the work_mem setting and four statements, each with its own snapshot;
-    // the emergency periods are read under the lock as well (a period is changed only by a holder of its aircraft's
-    // lock). Periods last seen longer ago than the flight-end threshold before the batch's oldest state cannot go on.
+    // At most two round trips: the ids of aircraft not in the cache (inserting the new ones), then the lock, the
+    // history and the emergency periods that may go on, each a statement with its own snapshot, in one batch.
+    // Periods last seen longer ago than the flight-end threshold before the batch's oldest state cannot go on.
     private async Task<(Dictionary<string, (AircraftHistory History, long FirstSeen)> Histories, Dictionary<long, EmergencyPeriod> OpenEmergencies)> LockAndLoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string[] hexes, Dictionary<string, List<CleanState>> byAircraft, CancellationToken cancellationToken)
     {
+        await AddUnknownIdsAsync(connection, transaction, hexes, byAircraft, cancellationToken);
+        var ids = new long[hexes.Length];
+        for (var i = 0; i < hexes.Length; i++)
+        {
+            if (!aircraftIds.TryGet(hexes[i], out ids[i]))
+            {
+                throw new AircraftIdsOutOfDateException();
+            }
+        }
+
+        Array.Sort(ids);
         var histories = new Dictionary<string, (AircraftHistory, long)>(hexes.Length, StringComparer.Ordinal);
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(RaiseWorkMemory));
-        var insert = new NpgsqlBatchCommand(AircraftTable.InsertNew);
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("hex", hexes));
-        insert.Parameters.Add(new NpgsqlParameter<DateTime[]>("first_seen", hexes.Select(h => ToUtc(byAircraft[h][0].LastContact)).ToArray()));
-        batch.BatchCommands.Add(insert);
         var lockRows = new NpgsqlBatchCommand(AircraftTable.Lock);
-        lockRows.Parameters.Add(new NpgsqlParameter<string[]>("hex", hexes));
+        lockRows.Parameters.Add(new NpgsqlParameter<long[]>("id", ids));
         batch.BatchCommands.Add(lockRows);
         var load = new NpgsqlBatchCommand(LoadHistory);
-        load.Parameters.Add(new NpgsqlParameter<string[]>("hex", hexes));
+        load.Parameters.Add(new NpgsqlParameter<long[]>("id", ids));
         batch.BatchCommands.Add(load);
         var emergencies = new NpgsqlBatchCommand(IntelligenceRows.LoadOpenEmergencies);
-        emergencies.Parameters.Add(new NpgsqlParameter<string[]>("hex", hexes));
+        emergencies.Parameters.Add(new NpgsqlParameter<long[]>("id", ids));
         emergencies.Parameters.Add(new NpgsqlParameter<DateTime>("since", ToUtc(byAircraft.Values.Min(list => list[0].LastContact)) - rules.Options.FlightEndThreshold));
         batch.BatchCommands.Add(emergencies);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var lockedRows = 0;
         while (await reader.ReadAsync(cancellationToken))
         {
-            // the locked ids: only the lock matters
+            // A row whose transponder is not the cached one (a database replaced under the process) stops the batch before any change.
+            lockedRows++;
+            if (!aircraftIds.TryGet(reader.GetString(1), out var cached) || cached != reader.GetInt64(0))
+            {
+                throw new AircraftIdsOutOfDateException();
+            }
+        }
+
+        if (lockedRows != ids.Length)
+        {
+            throw new AircraftIdsOutOfDateException();
         }
 
         await reader.NextResultAsync(cancellationToken);
@@ -346,6 +381,34 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules,
         }
 
         return (histories, open);
+    }
+
+    // New aircraft get last_seen = -infinity so that every state of theirs counts as new (see AircraftTable.InsertNew).
+    private async Task AddUnknownIdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string[] hexes, Dictionary<string, List<CleanState>> byAircraft, CancellationToken cancellationToken)
+    {
+        var unknown = hexes.Where(h => !aircraftIds.TryGet(h, out _)).ToArray();
+        if (unknown.Length == 0)
+        {
+            return;
+        }
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var insert = new NpgsqlBatchCommand(AircraftTable.InsertNew);
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("hex", unknown));
+        insert.Parameters.Add(new NpgsqlParameter<DateTime[]>("first_seen", unknown.Select(h => ToUtc(byAircraft[h][0].LastContact)).ToArray()));
+        batch.BatchCommands.Add(insert);
+        var select = new NpgsqlBatchCommand(AircraftTable.SelectIds);
+        select.Parameters.Add(new NpgsqlParameter<string[]>("hex", unknown));
+        batch.BatchCommands.Add(select);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        do
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                aircraftIds.Add(reader.GetString(1), reader.GetInt64(0));
+            }
+        }
+        while (await reader.NextResultAsync(cancellationToken));
     }
 
     private static string? LatestCallsign(ReadOnlySpan<CleanState> states)
@@ -401,5 +464,14 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules,
         public int EndedLanded { get; set; }
 
         public int PointsAppended { get; set; }
+    }
+}
+
+/// <summary>The writer's id cache disagrees with the database; the batch is retried with every id looked up.</summary>
+internal sealed class AircraftIdsOutOfDateException : Exception
+{
+    public AircraftIdsOutOfDateException()
+        : base("the aircraft id cache does not match dim_aircrafts")
+    {
     }
 }
