@@ -14,25 +14,35 @@ namespace Flights.Core.Storage;
 /// </summary>
 internal static class SessionTable
 {
-    /// <summary>The session columns of the history read (view <c>flight_sessions_current</c>, alias <c>s</c>), named <c>session_*</c>.</summary>
+    /// <summary>
+    /// The session columns of a history read, named <c>session_*</c>: from <c>flight_sessions</c> (alias <c>s</c>, the
+    /// open session) and the running values from its aircraft's live row (alias <c>l</c>, named <c>running_*</c>).
+    /// </summary>
     internal const string HistoryColumns = """
         s.session_id as session_id, s.started_at as session_started_at, s.start_reason as session_start_reason,
         s.callsign as session_callsign, s.last_signal_at as session_last_signal_at, s.last_point_at as session_last_point_at,
         s.last_point_lat as session_last_point_lat, s.last_point_lon as session_last_point_lon,
         s.point_count as session_point_count, s.state_count as session_state_count, s.max_gap_s as session_max_gap_s,
         s.distance_km as session_distance_km, s.max_altitude_m as session_max_altitude_m,
-        s.ground_since as session_ground_since, s.ground_point::text as session_ground_point
+        s.ground_since as session_ground_since, s.ground_point::text as session_ground_point,
+        l.flight_session_id as running_session_id,
+        l.flight_callsign as running_callsign, l.flight_last_signal_at as running_last_signal_at, l.flight_last_point_at as running_last_point_at,
+        l.flight_last_point_lat as running_last_point_lat, l.flight_last_point_lon as running_last_point_lon,
+        l.flight_point_count as running_point_count, l.flight_state_count as running_state_count, l.flight_max_gap_s as running_max_gap_s,
+        l.flight_distance_km as running_distance_km, l.flight_max_altitude_m as running_max_altitude_m,
+        l.flight_ground_since as running_ground_since, l.flight_ground_point::text as running_ground_point
         """;
 
     // The closer's candidates by the rules, locked with their aircraft row; the rules are checked again in code
     // on the locked values (SessionRules.TryEndBySilence).
     internal const string LockEndCandidates = $"""
         select d.transponder_hex, s.aircraft_id as session_aircraft_id, {HistoryColumns}, {LiveStatusTable.HistoryColumns}
-        from flight_sessions_current s
+        from flight_sessions s
         join dim_aircrafts d on d.aircraft_id = s.aircraft_id
         left join live_status l on l.aircraft_id = s.aircraft_id
+        join flight_sessions_current c on c.session_id = s.session_id
         where s.ended_at is null
-          and (s.last_signal_at < @silent_before or (@landing and s.ground_since <= @grounded_before))
+          and (c.last_signal_at < @silent_before or (@landing and c.ground_since <= @grounded_before))
         order by d.transponder_hex
         limit @chunk
         for update of d skip locked
@@ -88,45 +98,76 @@ internal static class SessionTable
         where p.session_id = u.id
         """;
 
-    /// <summary>Reads the <see cref="HistoryColumns"/> by name.</summary>
+    /// <summary>
+    /// Reads the <see cref="HistoryColumns"/> by name. The running values are the live row's when it carries this
+    /// session (it always does once migration 010 ran), else the row's own: the choice <c>flight_sessions_current</c> makes.
+    /// </summary>
     internal sealed class HistoryReader(NpgsqlDataReader reader)
     {
         private readonly int id = reader.GetOrdinal("session_id");
         private readonly int startedAt = reader.GetOrdinal("session_started_at");
         private readonly int startReason = reader.GetOrdinal("session_start_reason");
-        private readonly int callsign = reader.GetOrdinal("session_callsign");
-        private readonly int lastSignalAt = reader.GetOrdinal("session_last_signal_at");
-        private readonly int lastPointAt = reader.GetOrdinal("session_last_point_at");
-        private readonly int lastPointLatitude = reader.GetOrdinal("session_last_point_lat");
-        private readonly int lastPointLongitude = reader.GetOrdinal("session_last_point_lon");
-        private readonly int pointCount = reader.GetOrdinal("session_point_count");
-        private readonly int stateCount = reader.GetOrdinal("session_state_count");
-        private readonly int maxGap = reader.GetOrdinal("session_max_gap_s");
-        private readonly int distance = reader.GetOrdinal("session_distance_km");
-        private readonly int maxAltitude = reader.GetOrdinal("session_max_altitude_m");
-        private readonly int groundSince = reader.GetOrdinal("session_ground_since");
-        private readonly int groundPoint = reader.GetOrdinal("session_ground_point");
+        private readonly int runningId = reader.GetOrdinal("running_session_id");
+        private readonly RunningColumns stored = new(reader, "session_");
+        private readonly RunningColumns running = new(reader, "running_");
 
         /// <summary>The open session of the row's aircraft, or null when it has none.</summary>
-        public FlightSession? Read(long aircraftId) => reader.IsDBNull(id) ? null : new FlightSession
+        public FlightSession? Read(long aircraftId)
         {
-            SessionId = reader.GetInt64(id),
-            AircraftId = aircraftId,
-            Callsign = RowReaders.NullableString(reader, callsign),
-            StartedAt = RowReaders.Time(reader, startedAt),
-            StartReason = reader.GetString(startReason),
-            LastSignalAt = RowReaders.Time(reader, lastSignalAt),
-            LastPointAt = RowReaders.NullableTime(reader, lastPointAt),
-            LastPointLatitude = RowReaders.NullableDouble(reader, lastPointLatitude),
-            LastPointLongitude = RowReaders.NullableDouble(reader, lastPointLongitude),
-            PointCount = reader.GetInt32(pointCount),
-            StateCount = reader.GetInt32(stateCount),
-            MaxGapSeconds = reader.GetInt32(maxGap),
-            DistanceKm = reader.GetDouble(distance),
-            MaxAltitudeM = RowReaders.NullableDouble(reader, maxAltitude),
-            GroundSince = RowReaders.NullableTime(reader, groundSince),
-            GroundPoint = reader.IsDBNull(groundPoint) ? null : RoutePoint.FromJson(reader.GetString(groundPoint)),
-        };
+            if (reader.IsDBNull(id))
+            {
+                return null;
+            }
+
+            var sessionId = reader.GetInt64(id);
+            var values = !reader.IsDBNull(runningId) && reader.GetInt64(runningId) == sessionId ? running : stored;
+            return new FlightSession
+            {
+                SessionId = sessionId,
+                AircraftId = aircraftId,
+                StartedAt = RowReaders.Time(reader, startedAt),
+                StartReason = reader.GetString(startReason),
+                Callsign = RowReaders.NullableString(reader, values.Callsign),
+                LastSignalAt = RowReaders.Time(reader, values.LastSignalAt),
+                LastPointAt = RowReaders.NullableTime(reader, values.LastPointAt),
+                LastPointLatitude = RowReaders.NullableDouble(reader, values.LastPointLatitude),
+                LastPointLongitude = RowReaders.NullableDouble(reader, values.LastPointLongitude),
+                PointCount = reader.GetInt32(values.PointCount),
+                StateCount = reader.GetInt32(values.StateCount),
+                MaxGapSeconds = reader.GetInt32(values.MaxGap),
+                DistanceKm = reader.GetDouble(values.Distance),
+                MaxAltitudeM = RowReaders.NullableDouble(reader, values.MaxAltitude),
+                GroundSince = RowReaders.NullableTime(reader, values.GroundSince),
+                GroundPoint = reader.IsDBNull(values.GroundPoint) ? null : RoutePoint.FromJson(reader.GetString(values.GroundPoint)),
+            };
+        }
+
+        private sealed class RunningColumns(NpgsqlDataReader reader, string prefix)
+        {
+            public int Callsign { get; } = reader.GetOrdinal(prefix + "callsign");
+
+            public int LastSignalAt { get; } = reader.GetOrdinal(prefix + "last_signal_at");
+
+            public int LastPointAt { get; } = reader.GetOrdinal(prefix + "last_point_at");
+
+            public int LastPointLatitude { get; } = reader.GetOrdinal(prefix + "last_point_lat");
+
+            public int LastPointLongitude { get; } = reader.GetOrdinal(prefix + "last_point_lon");
+
+            public int PointCount { get; } = reader.GetOrdinal(prefix + "point_count");
+
+            public int StateCount { get; } = reader.GetOrdinal(prefix + "state_count");
+
+            public int MaxGap { get; } = reader.GetOrdinal(prefix + "max_gap_s");
+
+            public int Distance { get; } = reader.GetOrdinal(prefix + "distance_km");
+
+            public int MaxAltitude { get; } = reader.GetOrdinal(prefix + "max_altitude_m");
+
+            public int GroundSince { get; } = reader.GetOrdinal(prefix + "ground_since");
+
+            public int GroundPoint { get; } = reader.GetOrdinal(prefix + "ground_point");
+        }
     }
 
     /// <summary>

@@ -41,13 +41,13 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules,
     // Read after the lock, as a statement of its own: a statement that waited for a row lock in READ COMMITTED
     // re-reads only the locked row and keeps its older snapshot of the joined session and live rows, so a
     // batch that waited for another batch of the same aircraft would apply the rules to what that batch replaced.
-    // The open session comes through flight_sessions_current: its running values are in the live row.
+    // The open session's running values are in the live row (SessionTable.HistoryReader).
     private const string LoadHistory = $"""
         select d.aircraft_id, d.transponder_hex, d.first_seen, d.last_seen,
                {SessionTable.HistoryColumns},
                {LiveStatusTable.HistoryColumns}
         from dim_aircrafts d
-        left join flight_sessions_current s on s.aircraft_id = d.aircraft_id and s.ended_at is null
+        left join flight_sessions s on s.aircraft_id = d.aircraft_id and s.ended_at is null
         left join live_status l on l.aircraft_id = d.aircraft_id
         where d.aircraft_id = any(@id::bigint[])
         """;
