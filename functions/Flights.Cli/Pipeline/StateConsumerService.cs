@@ -25,11 +25,15 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
 {
     private const int MaxBatchSize = 5000;
     private static readonly TimeSpan BatchWait = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan DrainSlice = TimeSpan.FromMilliseconds(20);
     private readonly ConcurrentDictionary<int, long> processedUpTo = new();
     private readonly ConcurrentDictionary<int, long> expectedNext = new();
     private IConsumer<byte[], byte[]>? consumer;
     private long messagesProcessed;
     private volatile bool failedFatally;
+    private volatile IReadOnlyDictionary<int, long>? drainTo;
+    private TaskCompletionSource batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
     /// The topic was created empty by this process (the embedded Kafka): a partition the group never committed
@@ -81,6 +85,15 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
     /// <summary>True when, for every partition in <paramref name="endOffsets"/>, the messages before that offset are written.</summary>
     public bool HasProcessed(IReadOnlyDictionary<int, long> endOffsets) =>
         endOffsets.All(e => e.Value == 0 || processedUpTo.GetValueOrDefault(e.Key, -1) >= e.Value);
+
+    /// <summary>Completes when the next batch has been processed (or the consumer stops); take it before checking <see cref="HasProcessed"/>.</summary>
+    public Task NextBatchProcessed => Volatile.Read(ref batchDone).Task;
+
+    /// <summary>
+    /// Says that nothing will be published to the topic beyond <paramref name="endOffsets"/> (a replay whose
+    /// publisher is done): a batch that reaches them ends at once instead of waiting for more messages.
+    /// </summary>
+    public void DrainTo(IReadOnlyDictionary<int, long> endOffsets) => drainTo = endOffsets;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -146,7 +159,8 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
             while (!stoppingToken.IsCancellationRequested && !failedFatally)
             {
                 batch.Clear();
-                if (TryConsume(kafka, TimeSpan.FromMilliseconds(500)) is not { } first)
+                // Short enough that a stop request is seen within a tenth of a second.
+                if (TryConsume(kafka, IdlePoll) is not { } first)
                 {
                     continue;
                 }
@@ -155,13 +169,20 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
                 // Fill the batch for up to BatchWait, then take only what is already fetched: a batch ended at the
                 // first empty poll was often a few hundred messages while the publisher was still sending, and
                 // every batch costs the writer a transaction and its fixed statements.
+                // A drained topic (DrainTo) ends the batch as soon as it holds the last message: the wait is
+                // taken in short slices so that a DrainTo arriving meanwhile is seen.
                 var deadline = DateTime.UtcNow + BatchWait;
-                while (batch.Count < MaxBatchSize && !failedFatally)
+                while (batch.Count < MaxBatchSize && !failedFatally && !ReachedDrainEnd(batch))
                 {
                     var left = deadline - DateTime.UtcNow;
-                    if (TryConsume(kafka, left > TimeSpan.Zero ? left : TimeSpan.Zero) is not { } next)
+                    if (TryConsume(kafka, left <= TimeSpan.Zero ? TimeSpan.Zero : left < DrainSlice ? left : DrainSlice) is not { } next)
                     {
-                        break;
+                        if (left <= TimeSpan.Zero)
+                        {
+                            break;
+                        }
+
+                        continue;
                     }
 
                     batch.Add(next);
@@ -178,6 +199,7 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
                 }
 
                 Interlocked.Add(ref messagesProcessed, batch.Count);
+                Interlocked.Exchange(ref batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -204,7 +226,24 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
 
             kafka.Close();
             consumer = null;
+            batchDone.TrySetResult();
         }
+    }
+
+    // True once the batch reaches every end offset given to DrainTo: each partition is processed up to its end
+    // or its last message is in the batch. Checked only when the batch's newest message is the last of its
+    // partition, so it costs nothing per message; offsets within a partition arrive in order.
+    private bool ReachedDrainEnd(List<ConsumeResult<byte[], byte[]>> batch)
+    {
+        var newest = batch[^1];
+        if (drainTo is not { } end || end.GetValueOrDefault(newest.Partition.Value, -1) != newest.Offset.Value + 1)
+        {
+            return false;
+        }
+
+        return end.All(e => e.Value == 0
+            || processedUpTo.GetValueOrDefault(e.Key, -1) >= e.Value
+            || batch.Exists(r => r.Partition.Value == e.Key && r.Offset.Value + 1 >= e.Value));
     }
 
     // A rebalance served by one of the Consume calls that filled the batch can revoke a partition whose messages

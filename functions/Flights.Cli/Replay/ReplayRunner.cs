@@ -55,20 +55,21 @@ public static class ReplayRunner
     public static async Task<ReplaySummary> RunAsync(string path, double? speed, bool publishOnly, CliHostOptions hostOptions, TextWriter output, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var recording = SnapshotReader.ReadRecording(path);
-        var snapshots = recording.Snapshots;
-        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"Replaying {snapshots.Count} snapshots ({snapshots.Sum(s => s.States.Count):N0} states) from {path}, {(speed is null ? "as fast as possible" : $"{speed}x recorded speed")}"));
-
         if (publishOnly)
         {
-            return await PublishOnlyAsync(recording, speed, hostOptions, output, watch, cancellationToken);
+            var whole = SnapshotReader.ReadRecording(path);
+            await AnnounceAsync(whole, path, speed, output);
+            return await PublishOnlyAsync(whole, speed, hostOptions, output, watch, cancellationToken);
         }
 
+        // Reading (unzipping, parsing) the recording is the one long piece of work that needs neither the database
+        // nor Kafka: it runs while the host starts and migrates. What makes the input unusable as a whole (missing,
+        // not a zip) is still found first, before anything starts.
+        SnapshotReader.CheckReadable(path);
+        var reading = Task.Run(() => SnapshotReader.ReadRecording(path), cancellationToken);
         await using var host = await CliHost.CreateAsync(hostOptions with { StartLocalPostgres = true, EmbeddedKafka = true }, output, cancellationToken);
         host.AddPipeline(output, fetchAndClose: false);
         using var app = host.Build();
-        RefuseImplausibleTimes(snapshots, app.Services, path);
         var kafkaOptions = app.Services.GetRequiredService<IOptions<KafkaOptions>>().Value;
         var consumer = app.Services.GetRequiredService<StateConsumerService>();
         if (host.EmbeddedKafka is not null)
@@ -81,19 +82,41 @@ public static class ReplayRunner
             consumer.AssignAllPartitions = true;
         }
 
-        await app.StartAsync(cancellationToken);
+        // The host starts (migrations, then the consumer) while the recording is read and published: Kafka needs
+        // no schema, and the embedded Kafka's backlog limit holds the publisher until the consumer catches up.
+        var starting = app.StartAsync(cancellationToken);
+        using var publishing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var started = false;
         try
         {
+            var recording = await reading;
+            var snapshots = recording.Snapshots;
+            await AnnounceAsync(recording, path, speed, output);
+            RefuseImplausibleTimes(snapshots, app.Services, path);
             var metrics = app.Services.GetRequiredService<PipelineMetrics>();
             var progress = app.Services.GetRequiredService<ProgressReporter>();
             var failure = app.Services.GetRequiredService<HostFailure>();
-            await PublishAllAsync(snapshots, speed, app.Services.GetRequiredService<StatePublisher>(), metrics, progress.SnapshotPublished, failure, cancellationToken);
+            var publisher = app.Services.GetRequiredService<StatePublisher>();
+            // Its own thread: producing blocks (the backlog limit, a full local queue) while the host goes on starting.
+            var published = Task.Run(() => PublishAllAsync(snapshots, speed, publisher, metrics, progress.SnapshotPublished, failure, publishing.Token), publishing.Token);
+            await StartedOrStopPublishingAsync(starting, published, publishing);
+            started = true;
+            await published;
 
             var endOffsets = EndOffsets(kafkaOptions, app.Services.GetRequiredService<IConfiguration>());
-            while (!consumer.HasProcessed(endOffsets))
+            consumer.DrainTo(endOffsets);
+            while (true)
             {
+                // Taken before the check, so that a batch finishing in between is not missed.
+                var nextBatch = consumer.NextBatchProcessed;
+                if (consumer.HasProcessed(endOffsets))
+                {
+                    break;
+                }
+
                 failure.ThrowIfFailed();
-                await Task.Delay(100, cancellationToken);
+                await Task.WhenAny(nextBatch, Task.Delay(100, cancellationToken));
+                cancellationToken.ThrowIfCancellationRequested();
             }
 
             await app.Services.GetRequiredService<StaleFlightCloser>().CloseAsync(dryRun: false, cancellationToken);
@@ -106,7 +129,53 @@ public static class ReplayRunner
         }
         finally
         {
+            await publishing.CancelAsync();
+            if (!started)
+            {
+                // The start's own failure (PostgreSQL down: exit 3) is the one to report, unless the input failed first.
+                await ObserveAsync(starting);
+            }
+
             await app.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static Task AnnounceAsync(Recording recording, string path, double? speed, TextWriter output) =>
+        output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Replaying {recording.Snapshots.Count} snapshots ({recording.Snapshots.Sum(s => s.States.Count):N0} states) from {path}, {(speed is null ? "as fast as possible" : $"{speed}x recorded speed")}"));
+
+    // Waits for the host to have started. A start that fails (PostgreSQL down, a migration refused) stops the
+    // publisher, which may be held back by the backlog limit waiting for a consumer that will never run.
+    private static async Task StartedOrStopPublishingAsync(Task starting, Task published, CancellationTokenSource publishing)
+    {
+        if (await Task.WhenAny(starting, published) == published && published.IsFaulted)
+        {
+            // The publisher failed (Kafka refused a snapshot): that is the error to report, once the start is over.
+            await ObserveAsync(starting);
+            await published;
+        }
+
+        try
+        {
+            await starting;
+        }
+        catch
+        {
+            await publishing.CancelAsync();
+            await ObserveAsync(published);
+            throw;
+        }
+    }
+
+    private static async Task ObserveAsync(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception)
+        {
+            // Observed only: another failure is the one reported.
         }
     }
 
