@@ -9,6 +9,7 @@ using Flights.Core.Monitoring;
 using Flights.Core.OpenSky;
 using Flights.Core.Processing;
 using Flights.Core.Sessions;
+using Flights.Core.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -82,9 +83,17 @@ public static class ReplayRunner
             consumer.AssignAllPartitions = true;
         }
 
+        // The migrations begin at once: the host's start first builds every service (the Kafka clients, the
+        // writer), which took a third of a second. Its own migration step then finds the schema applied (the
+        // runner serialises concurrent calls with an advisory lock) and fails the start the same way if this fails.
+        var migrating = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateAtStart
+            ? Task.Run(() => app.Services.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken), cancellationToken)
+            : Task.CompletedTask;
+
         // The host starts (migrations, then the consumer) while the recording is read and published: Kafka needs
         // no schema, and the embedded Kafka's backlog limit holds the publisher until the consumer catches up.
         var starting = app.StartAsync(cancellationToken);
+        var endOffsetReading = EndOffsetReader.OpenAsync(kafkaOptions, app.Services.GetRequiredService<IConfiguration>(), cancellationToken);
         using var publishing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var started = false;
         try
@@ -103,7 +112,7 @@ public static class ReplayRunner
             started = true;
             await published;
 
-            var endOffsets = EndOffsets(kafkaOptions, app.Services.GetRequiredService<IConfiguration>());
+            var endOffsets = (await endOffsetReading).Read();
             consumer.DrainTo(endOffsets);
             while (true)
             {
@@ -130,6 +139,13 @@ public static class ReplayRunner
         finally
         {
             await publishing.CancelAsync();
+            await ObserveAsync(migrating);
+            await ObserveAsync(endOffsetReading);
+            if (endOffsetReading.IsCompletedSuccessfully)
+            {
+                endOffsetReading.Result.Dispose();
+            }
+
             if (!started)
             {
                 // The start's own failure (PostgreSQL down: exit 3) is the one to report, unless the input failed first.
@@ -321,15 +337,38 @@ public static class ReplayRunner
         }
     }
 
-    // The high watermark of every partition of the topic, after the replay's last message was acknowledged.
-    private static Dictionary<int, long> EndOffsets(KafkaOptions options, IConfiguration configuration)
+    // The high watermark of every partition of the topic, after the replay's last message was acknowledged. The
+    // clients are made while the replay starts (Open): making them when publishing was done cost 0.1-0.2 s, and
+    // the last batch waited for the end offsets that long.
+    private sealed class EndOffsetReader : IDisposable
     {
-        using var admin = new AdminClientBuilder(KafkaClientConfigs.Admin(options, configuration, "flights-replay")).SetLogHandler((_, _) => { }).Build();
-        var metadata = admin.GetMetadata(options.Topic, TimeSpan.FromSeconds(30));
-        using var probe = new ConsumerBuilder<byte[], byte[]>(KafkaClientConfigs.OffsetReader(options, configuration, $"flights-replay-probe-{Guid.NewGuid():N}", "flights-replay"))
-            .SetLogHandler((_, _) => { }).Build();
-        return metadata.Topics.Single().Partitions.ToDictionary(
-            p => p.PartitionId,
-            p => probe.QueryWatermarkOffsets(new TopicPartition(options.Topic, p.PartitionId), TimeSpan.FromSeconds(30)).High.Value);
+        private readonly string topic;
+        private readonly IAdminClient admin;
+        private readonly IConsumer<byte[], byte[]> probe;
+
+        private EndOffsetReader(KafkaOptions options, IConfiguration configuration)
+        {
+            topic = options.Topic;
+            admin = new AdminClientBuilder(KafkaClientConfigs.Admin(options, configuration, "flights-replay")).SetLogHandler((_, _) => { }).Build();
+            probe = new ConsumerBuilder<byte[], byte[]>(KafkaClientConfigs.OffsetReader(options, configuration, $"flights-replay-probe-{Guid.NewGuid():N}", "flights-replay"))
+                .SetLogHandler((_, _) => { }).Build();
+        }
+
+        public static Task<EndOffsetReader> OpenAsync(KafkaOptions options, IConfiguration configuration, CancellationToken cancellationToken) =>
+            Task.Run(() => new EndOffsetReader(options, configuration), cancellationToken);
+
+        public Dictionary<int, long> Read()
+        {
+            var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(30));
+            return metadata.Topics.Single().Partitions.ToDictionary(
+                p => p.PartitionId,
+                p => probe.QueryWatermarkOffsets(new TopicPartition(topic, p.PartitionId), TimeSpan.FromSeconds(30)).High.Value);
+        }
+
+        public void Dispose()
+        {
+            probe.Dispose();
+            admin.Dispose();
+        }
     }
 }
