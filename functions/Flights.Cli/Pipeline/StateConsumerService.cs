@@ -149,35 +149,45 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
             kafka.Subscribe(settings.Topic);
         }
 
-        var batch = new List<ConsumeResult<byte[], byte[]>>(MaxBatchSize);
         // The batch in flight may finish after a stop request, within most of the grace period; then it rolls back.
         using var batchCancellation = new CancellationTokenSource();
         var batchGrace = hostOptions.Value.ShutdownTimeout * 0.8;
         using var onStop = stoppingToken.Register(() => batchCancellation.CancelAfter(batchGrace));
+        // At most two batches: one being written while the next is read and decoded, which took about a third of
+        // a batch's time before the write. Writes stay one at a time, in order, each committed before the next.
+        InFlight? writing = null;
         try
         {
             while (!stoppingToken.IsCancellationRequested && !failedFatally)
             {
-                batch.Clear();
-                // Short enough that a stop request is seen within a tenth of a second.
-                if (TryConsume(kafka, IdlePoll) is not { } first)
+                // Short enough that a stop request is seen within a tenth of a second; shorter while a batch is
+                // written, so that its offsets are stored as soon as it is committed.
+                var first = TryConsume(kafka, writing is null ? IdlePoll : DrainSlice);
+                if (writing is { Write.IsCompleted: true })
+                {
+                    await FinishAsync(kafka, writing);
+                    writing = null;
+                }
+
+                if (first is null)
                 {
                     continue;
                 }
 
-                batch.Add(first);
-                // Fill the batch for up to BatchWait, then take only what is already fetched: a batch ended at the
-                // first empty poll was often a few hundred messages while the publisher was still sending, and
-                // every batch costs the writer a transaction and its fixed statements.
-                // A drained topic (DrainTo) ends the batch as soon as it holds the last message: the wait is
-                // taken in short slices so that a DrainTo arriving meanwhile is seen.
+                var batch = new List<ConsumeResult<byte[], byte[]>>(MaxBatchSize) { first };
+                // Fill the batch for up to BatchWait (longer while the previous batch is still being written), then
+                // take only what is already fetched: a batch ended at the first empty poll was often a few hundred
+                // messages while the publisher was still sending, and every batch costs the writer a transaction
+                // and its fixed statements. A drained topic (DrainTo) ends the batch as soon as it holds the last
+                // message: the wait is taken in short slices so that a DrainTo arriving meanwhile is seen.
                 var deadline = DateTime.UtcNow + BatchWait;
                 while (batch.Count < MaxBatchSize && !failedFatally && !ReachedDrainEnd(batch))
                 {
                     var left = deadline - DateTime.UtcNow;
-                    if (TryConsume(kafka, left <= TimeSpan.Zero ? TimeSpan.Zero : left < DrainSlice ? left : DrainSlice) is not { } next)
+                    var waiting = left > TimeSpan.Zero || writing is { Write.IsCompleted: false };
+                    if (TryConsume(kafka, !waiting ? TimeSpan.Zero : left > TimeSpan.Zero && left < DrainSlice ? left : DrainSlice) is not { } next)
                     {
-                        if (left <= TimeSpan.Zero)
+                        if (!waiting)
                         {
                             break;
                         }
@@ -189,17 +199,21 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
                 }
 
                 CheckForGaps(kafka, batch);
-                await ProcessWithRetryAsync(batch, stoppingToken, batchCancellation.Token);
-                foreach (var last in batch.GroupBy(r => r.TopicPartition).Select(g => g.MaxBy(r => r.Offset.Value)!))
+                var prepared = processor.Prepare(batch.Select(r => new IncomingMessage(r.Topic, r.Partition.Value, r.Offset.Value, r.Message.Key, r.Message.Value)).ToArray());
+                if (writing is not null)
                 {
-                    if (TryStoreOffset(kafka, last))
-                    {
-                        processedUpTo[last.Partition.Value] = last.Offset.Value + 1;
-                    }
+                    await FinishAsync(kafka, writing);
                 }
 
-                Interlocked.Add(ref messagesProcessed, batch.Count);
-                Interlocked.Exchange(ref batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                writing = new InFlight(batch, ProcessWithRetryAsync(prepared, stoppingToken, batchCancellation.Token));
+            }
+
+            // Stopping (or a fatal Kafka error): the batch in flight finishes, or rolls back when the grace period runs out.
+            if (writing is not null)
+            {
+                var last = writing;
+                writing = null;
+                await FinishAsync(kafka, last);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -215,6 +229,13 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
         }
         finally
         {
+            if (writing is not null)
+            {
+                // The loop failed while a batch was being written: let it end before the consumer closes; its
+                // offsets are not stored, so it is read again on the next start.
+                await ObserveAsync(writing.Write);
+            }
+
             try
             {
                 kafka.Commit();
@@ -227,6 +248,38 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
             kafka.Close();
             consumer = null;
             batchDone.TrySetResult();
+        }
+    }
+
+    // A batch being written, and the messages whose offsets are stored once it is committed.
+    private sealed record InFlight(List<ConsumeResult<byte[], byte[]>> Batch, Task Write);
+
+    // Waits for the batch's write, then stores its offsets and counts it processed (in that order: the offsets
+    // of a batch are stored only after it is committed in PostgreSQL).
+    private async Task FinishAsync(IConsumer<byte[], byte[]> kafka, InFlight inFlight)
+    {
+        await inFlight.Write;
+        foreach (var last in inFlight.Batch.GroupBy(r => r.TopicPartition).Select(g => g.MaxBy(r => r.Offset.Value)!))
+        {
+            if (TryStoreOffset(kafka, last))
+            {
+                processedUpTo[last.Partition.Value] = last.Offset.Value + 1;
+            }
+        }
+
+        Interlocked.Add(ref messagesProcessed, inFlight.Batch.Count);
+        Interlocked.Exchange(ref batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    private static async Task ObserveAsync(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception)
+        {
+            // Observed only: the loop's own failure is the one reported.
         }
     }
 
@@ -332,21 +385,20 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
         }
     }
 
-    private async Task ProcessWithRetryAsync(List<ConsumeResult<byte[], byte[]>> batch, CancellationToken stoppingToken, CancellationToken batchToken)
+    private async Task ProcessWithRetryAsync(PreparedBatch messages, CancellationToken stoppingToken, CancellationToken batchToken)
     {
-        var messages = batch.Select(r => new IncomingMessage(r.Topic, r.Partition.Value, r.Offset.Value, r.Message.Key, r.Message.Value)).ToArray();
         var delay = TimeSpan.FromSeconds(1);
         while (true)
         {
             try
             {
-                await processor.ProcessAsync(messages, batchToken);
+                await processor.WriteAsync(messages, batchToken);
                 return;
             }
             catch (Exception ex) when (TransientFailures.IsTransient(ex) && !batchToken.IsCancellationRequested)
             {
                 // PostgreSQL down or restarting, a conflict, Kafka away: keep the batch, wait, try again; never skip data.
-                LogBatchFailed(messages.Length, ex.Message, delay);
+                LogBatchFailed(messages.Messages, ex.Message, delay);
                 await Task.Delay(delay, stoppingToken);
                 delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
             }
