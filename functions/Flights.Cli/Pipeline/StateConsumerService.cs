@@ -160,6 +160,13 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
         {
             while (!stoppingToken.IsCancellationRequested && !failedFatally)
             {
+                if (writing is null && drainTo is { } end && HasProcessed(end))
+                {
+                    // Drained (a replay): nothing more will arrive, so wait for the stop instead of a poll to time out.
+                    await WaitForStopAsync(stoppingToken);
+                    break;
+                }
+
                 // Short enough that a stop request is seen within a tenth of a second; shorter while a batch is
                 // written, so that its offsets are stored as soon as it is committed.
                 var first = TryConsume(kafka, writing is null ? IdlePoll : DrainSlice);
@@ -269,6 +276,18 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
 
         Interlocked.Add(ref messagesProcessed, inFlight.Batch.Count);
         Interlocked.Exchange(ref batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    private static async Task WaitForStopAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // The stop asked for.
+        }
     }
 
     private static async Task ObserveAsync(Task task)

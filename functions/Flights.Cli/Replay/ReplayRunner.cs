@@ -96,6 +96,7 @@ public static class ReplayRunner
         var endOffsetReading = EndOffsetReader.OpenAsync(kafkaOptions, app.Services.GetRequiredService<IConfiguration>(), cancellationToken);
         using var publishing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var started = false;
+        Task? closing = null;
         try
         {
             var recording = await reading;
@@ -113,6 +114,8 @@ public static class ReplayRunner
             await published;
 
             var endOffsets = (await endOffsetReading).Read();
+            // Closing a Kafka client takes up to a tenth of a second (its poll threads end): done while the last batches are written.
+            closing = Task.Run(endOffsetReading.Result.Dispose, CancellationToken.None);
             consumer.DrainTo(endOffsets);
             while (true)
             {
@@ -141,7 +144,7 @@ public static class ReplayRunner
             await publishing.CancelAsync();
             await ObserveAsync(migrating);
             await ObserveAsync(endOffsetReading);
-            if (endOffsetReading.IsCompletedSuccessfully)
+            if (closing is null && endOffsetReading.IsCompletedSuccessfully)
             {
                 endOffsetReading.Result.Dispose();
             }
@@ -153,6 +156,10 @@ public static class ReplayRunner
             }
 
             await app.StopAsync(CancellationToken.None);
+            if (closing is not null)
+            {
+                await closing;
+            }
         }
     }
 
