@@ -82,6 +82,13 @@ public sealed class CliHost : IAsyncDisposable
             embedded.CreateTopic(builder.Configuration["Kafka:Topic"] ?? "flight_raw_data", partitions);
             embedded.CreateTopic(builder.Configuration["Kafka:DeadLetterTopic"] ?? "flight_raw_data.dlq", 1);
             overrides["Kafka:BootstrapServers"] = embedded.BootstrapServers;
+            // The mock cluster answers a fetch that finds no new data only after fetch.wait.max.ms (500 ms by
+            // default), even when messages arrive meanwhile (a real broker answers at once): a consumer that had
+            // caught up sat idle for most of that. Measured on a replay of 1,000,000 states: 30 of 53 s idle.
+            if (builder.Configuration[EmbeddedFetchWaitSetting] is null)
+            {
+                overrides[EmbeddedFetchWaitSetting] = "10";
+            }
             await log.WriteLineAsync($"No Kafka__BootstrapServers given: using the embedded development Kafka at {embedded.BootstrapServers} (in memory, gone on exit).");
         }
 
@@ -111,6 +118,9 @@ public sealed class CliHost : IAsyncDisposable
         builder.Services.AddSingleton<HostFailure>();
         builder.Services.AddSingleton<IKafkaFatalErrorSink>(sp => sp.GetRequiredService<HostFailure>());
     }
+
+    // librdkafka's fetch.wait.max.ms for the consumers of this process, bound into ConsumerConfig.
+    private const string EmbeddedFetchWaitSetting = "Kafka:Consumer:FetchWaitMaxMs";
 
     /// <summary>The setting that bounds a clean stop.</summary>
     public const string GracePeriodSetting = "Shutdown:GracePeriod";

@@ -25,11 +25,15 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
 {
     private const int MaxBatchSize = 5000;
     private static readonly TimeSpan BatchWait = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan DrainSlice = TimeSpan.FromMilliseconds(20);
     private readonly ConcurrentDictionary<int, long> processedUpTo = new();
     private readonly ConcurrentDictionary<int, long> expectedNext = new();
     private IConsumer<byte[], byte[]>? consumer;
     private long messagesProcessed;
     private volatile bool failedFatally;
+    private volatile IReadOnlyDictionary<int, long>? drainTo;
+    private TaskCompletionSource batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
     /// The topic was created empty by this process (the embedded Kafka): a partition the group never committed
@@ -81,6 +85,15 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
     /// <summary>True when, for every partition in <paramref name="endOffsets"/>, the messages before that offset are written.</summary>
     public bool HasProcessed(IReadOnlyDictionary<int, long> endOffsets) =>
         endOffsets.All(e => e.Value == 0 || processedUpTo.GetValueOrDefault(e.Key, -1) >= e.Value);
+
+    /// <summary>Completes when the next batch has been processed (or the consumer stops); take it before checking <see cref="HasProcessed"/>.</summary>
+    public Task NextBatchProcessed => Volatile.Read(ref batchDone).Task;
+
+    /// <summary>
+    /// Says that nothing will be published to the topic beyond <paramref name="endOffsets"/> (a replay whose
+    /// publisher is done): a batch that reaches them ends at once instead of waiting for more messages.
+    /// </summary>
+    public void DrainTo(IReadOnlyDictionary<int, long> endOffsets) => drainTo = endOffsets;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -136,48 +149,78 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
             kafka.Subscribe(settings.Topic);
         }
 
-        var batch = new List<ConsumeResult<byte[], byte[]>>(MaxBatchSize);
         // The batch in flight may finish after a stop request, within most of the grace period; then it rolls back.
         using var batchCancellation = new CancellationTokenSource();
         var batchGrace = hostOptions.Value.ShutdownTimeout * 0.8;
         using var onStop = stoppingToken.Register(() => batchCancellation.CancelAfter(batchGrace));
+        // At most two batches: one being written while the next is read and decoded, which took about a third of
+        // a batch's time before the write. Writes stay one at a time, in order, each committed before the next.
+        InFlight? writing = null;
         try
         {
             while (!stoppingToken.IsCancellationRequested && !failedFatally)
             {
-                batch.Clear();
-                if (TryConsume(kafka, TimeSpan.FromMilliseconds(500)) is not { } first)
+                if (writing is null && drainTo is { } end && HasProcessed(end))
+                {
+                    // Drained (a replay): nothing more will arrive, so wait for the stop instead of a poll to time out.
+                    await WaitForStopAsync(stoppingToken);
+                    break;
+                }
+
+                // Short enough that a stop request is seen within a tenth of a second; shorter while a batch is
+                // written, so that its offsets are stored as soon as it is committed.
+                var first = TryConsume(kafka, writing is null ? IdlePoll : DrainSlice);
+                if (writing is { Write.IsCompleted: true })
+                {
+                    await FinishAsync(kafka, writing);
+                    writing = null;
+                }
+
+                if (first is null)
                 {
                     continue;
                 }
 
-                batch.Add(first);
-                // Fill the batch for up to BatchWait, then take only what is already fetched: a batch ended at the
-                // first empty poll was often a few hundred messages while the publisher was still sending, and
-                // every batch costs the writer a transaction and its fixed statements.
+                var batch = new List<ConsumeResult<byte[], byte[]>>(MaxBatchSize) { first };
+                // Fill the batch for up to BatchWait (longer while the previous batch is still being written), then
+                // take only what is already fetched: a batch ended at the first empty poll was often a few hundred
+                // messages while the publisher was still sending, and every batch costs the writer a transaction
+                // and its fixed statements. A drained topic (DrainTo) ends the batch as soon as it holds the last
+                // message: the wait is taken in short slices so that a DrainTo arriving meanwhile is seen.
                 var deadline = DateTime.UtcNow + BatchWait;
-                while (batch.Count < MaxBatchSize && !failedFatally)
+                while (batch.Count < MaxBatchSize && !failedFatally && !ReachedDrainEnd(batch))
                 {
                     var left = deadline - DateTime.UtcNow;
-                    if (TryConsume(kafka, left > TimeSpan.Zero ? left : TimeSpan.Zero) is not { } next)
+                    var waiting = left > TimeSpan.Zero || writing is { Write.IsCompleted: false };
+                    if (TryConsume(kafka, !waiting ? TimeSpan.Zero : left > TimeSpan.Zero && left < DrainSlice ? left : DrainSlice) is not { } next)
                     {
-                        break;
+                        if (!waiting)
+                        {
+                            break;
+                        }
+
+                        continue;
                     }
 
                     batch.Add(next);
                 }
 
                 CheckForGaps(kafka, batch);
-                await ProcessWithRetryAsync(batch, stoppingToken, batchCancellation.Token);
-                foreach (var last in batch.GroupBy(r => r.TopicPartition).Select(g => g.MaxBy(r => r.Offset.Value)!))
+                var prepared = processor.Prepare(batch.Select(r => new IncomingMessage(r.Topic, r.Partition.Value, r.Offset.Value, r.Message.Key, r.Message.Value)).ToArray());
+                if (writing is not null)
                 {
-                    if (TryStoreOffset(kafka, last))
-                    {
-                        processedUpTo[last.Partition.Value] = last.Offset.Value + 1;
-                    }
+                    await FinishAsync(kafka, writing);
                 }
 
-                Interlocked.Add(ref messagesProcessed, batch.Count);
+                writing = new InFlight(batch, ProcessWithRetryAsync(prepared, stoppingToken, batchCancellation.Token));
+            }
+
+            // Stopping (or a fatal Kafka error): the batch in flight finishes, or rolls back when the grace period runs out.
+            if (writing is not null)
+            {
+                var last = writing;
+                writing = null;
+                await FinishAsync(kafka, last);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -193,6 +236,13 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
         }
         finally
         {
+            if (writing is not null)
+            {
+                // The loop failed while a batch was being written: let it end before the consumer closes; its
+                // offsets are not stored, so it is read again on the next start.
+                await ObserveAsync(writing.Write);
+            }
+
             try
             {
                 kafka.Commit();
@@ -204,7 +254,68 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
 
             kafka.Close();
             consumer = null;
+            batchDone.TrySetResult();
         }
+    }
+
+    // A batch being written, and the messages whose offsets are stored once it is committed.
+    private sealed record InFlight(List<ConsumeResult<byte[], byte[]>> Batch, Task Write);
+
+    // Waits for the batch's write, then stores its offsets and counts it processed (in that order: the offsets
+    // of a batch are stored only after it is committed in PostgreSQL).
+    private async Task FinishAsync(IConsumer<byte[], byte[]> kafka, InFlight inFlight)
+    {
+        await inFlight.Write;
+        foreach (var last in inFlight.Batch.GroupBy(r => r.TopicPartition).Select(g => g.MaxBy(r => r.Offset.Value)!))
+        {
+            if (TryStoreOffset(kafka, last))
+            {
+                processedUpTo[last.Partition.Value] = last.Offset.Value + 1;
+            }
+        }
+
+        Interlocked.Add(ref messagesProcessed, inFlight.Batch.Count);
+        Interlocked.Exchange(ref batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    private static async Task WaitForStopAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // The stop asked for.
+        }
+    }
+
+    private static async Task ObserveAsync(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception)
+        {
+            // Observed only: the loop's own failure is the one reported.
+        }
+    }
+
+    // True once the batch reaches every end offset given to DrainTo: each partition is processed up to its end
+    // or its last message is in the batch. Checked only when the batch's newest message is the last of its
+    // partition, so it costs nothing per message; offsets within a partition arrive in order.
+    private bool ReachedDrainEnd(List<ConsumeResult<byte[], byte[]>> batch)
+    {
+        var newest = batch[^1];
+        if (drainTo is not { } end || end.GetValueOrDefault(newest.Partition.Value, -1) != newest.Offset.Value + 1)
+        {
+            return false;
+        }
+
+        return end.All(e => e.Value == 0
+            || processedUpTo.GetValueOrDefault(e.Key, -1) >= e.Value
+            || batch.Exists(r => r.Partition.Value == e.Key && r.Offset.Value + 1 >= e.Value));
     }
 
     // A rebalance served by one of the Consume calls that filled the batch can revoke a partition whose messages
@@ -293,21 +404,20 @@ public sealed partial class StateConsumerService(StateBatchProcessor processor, 
         }
     }
 
-    private async Task ProcessWithRetryAsync(List<ConsumeResult<byte[], byte[]>> batch, CancellationToken stoppingToken, CancellationToken batchToken)
+    private async Task ProcessWithRetryAsync(PreparedBatch messages, CancellationToken stoppingToken, CancellationToken batchToken)
     {
-        var messages = batch.Select(r => new IncomingMessage(r.Topic, r.Partition.Value, r.Offset.Value, r.Message.Key, r.Message.Value)).ToArray();
         var delay = TimeSpan.FromSeconds(1);
         while (true)
         {
             try
             {
-                await processor.ProcessAsync(messages, batchToken);
+                await processor.WriteAsync(messages, batchToken);
                 return;
             }
             catch (Exception ex) when (TransientFailures.IsTransient(ex) && !batchToken.IsCancellationRequested)
             {
                 // PostgreSQL down or restarting, a conflict, Kafka away: keep the batch, wait, try again; never skip data.
-                LogBatchFailed(messages.Length, ex.Message, delay);
+                LogBatchFailed(messages.Messages, ex.Message, delay);
                 await Task.Delay(delay, stoppingToken);
                 delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
             }

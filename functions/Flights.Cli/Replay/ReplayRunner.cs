@@ -9,6 +9,7 @@ using Flights.Core.Monitoring;
 using Flights.Core.OpenSky;
 using Flights.Core.Processing;
 using Flights.Core.Sessions;
+using Flights.Core.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -55,20 +56,21 @@ public static class ReplayRunner
     public static async Task<ReplaySummary> RunAsync(string path, double? speed, bool publishOnly, CliHostOptions hostOptions, TextWriter output, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var recording = SnapshotReader.ReadRecording(path);
-        var snapshots = recording.Snapshots;
-        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"Replaying {snapshots.Count} snapshots ({snapshots.Sum(s => s.States.Count):N0} states) from {path}, {(speed is null ? "as fast as possible" : $"{speed}x recorded speed")}"));
-
         if (publishOnly)
         {
-            return await PublishOnlyAsync(recording, speed, hostOptions, output, watch, cancellationToken);
+            var whole = SnapshotReader.ReadRecording(path);
+            await AnnounceAsync(whole, path, speed, output);
+            return await PublishOnlyAsync(whole, speed, hostOptions, output, watch, cancellationToken);
         }
 
+        // Reading (unzipping, parsing) the recording is the one long piece of work that needs neither the database
+        // nor Kafka: it runs while the host starts and migrates. What makes the input unusable as a whole (missing,
+        // not a zip) is still found first, before anything starts.
+        SnapshotReader.CheckReadable(path);
+        var reading = Task.Run(() => SnapshotReader.ReadRecording(path), cancellationToken);
         await using var host = await CliHost.CreateAsync(hostOptions with { StartLocalPostgres = true, EmbeddedKafka = true }, output, cancellationToken);
         host.AddPipeline(output, fetchAndClose: false);
         using var app = host.Build();
-        RefuseImplausibleTimes(snapshots, app.Services, path);
         var kafkaOptions = app.Services.GetRequiredService<IOptions<KafkaOptions>>().Value;
         var consumer = app.Services.GetRequiredService<StateConsumerService>();
         if (host.EmbeddedKafka is not null)
@@ -81,19 +83,52 @@ public static class ReplayRunner
             consumer.AssignAllPartitions = true;
         }
 
-        await app.StartAsync(cancellationToken);
+        // The migrations begin at once: the host's start first builds every service (the Kafka clients, the
+        // writer), which took a third of a second. Its own migration step then finds the schema applied (the
+        // runner serialises concurrent calls with an advisory lock) and fails the start the same way if this fails.
+        var migrating = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateAtStart
+            ? Task.Run(() => app.Services.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken), cancellationToken)
+            : Task.CompletedTask;
+
+        // The host starts (migrations, then the consumer) while the recording is read and published: Kafka needs
+        // no schema, and the embedded Kafka's backlog limit holds the publisher until the consumer catches up.
+        var starting = app.StartAsync(cancellationToken);
+        var endOffsetReading = EndOffsetReader.OpenAsync(kafkaOptions, app.Services.GetRequiredService<IConfiguration>(), cancellationToken);
+        using var publishing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var started = false;
+        Task? closing = null;
         try
         {
+            var recording = await reading;
+            var snapshots = recording.Snapshots;
+            await AnnounceAsync(recording, path, speed, output);
+            RefuseImplausibleTimes(snapshots, app.Services, path);
             var metrics = app.Services.GetRequiredService<PipelineMetrics>();
             var progress = app.Services.GetRequiredService<ProgressReporter>();
             var failure = app.Services.GetRequiredService<HostFailure>();
-            await PublishAllAsync(snapshots, speed, app.Services.GetRequiredService<StatePublisher>(), metrics, progress.SnapshotPublished, failure, cancellationToken);
+            var publisher = app.Services.GetRequiredService<StatePublisher>();
+            // Its own thread: producing blocks (the backlog limit, a full local queue) while the host goes on starting.
+            var published = Task.Run(() => PublishAllAsync(snapshots, speed, publisher, metrics, progress.SnapshotPublished, failure, publishing.Token), publishing.Token);
+            await StartedOrStopPublishingAsync(starting, published, publishing);
+            started = true;
+            await published;
 
-            var endOffsets = EndOffsets(kafkaOptions, app.Services.GetRequiredService<IConfiguration>());
-            while (!consumer.HasProcessed(endOffsets))
+            var endOffsets = (await endOffsetReading).Read();
+            // Closing a Kafka client takes up to a tenth of a second (its poll threads end): done while the last batches are written.
+            closing = Task.Run(endOffsetReading.Result.Dispose, CancellationToken.None);
+            consumer.DrainTo(endOffsets);
+            while (true)
             {
+                // Taken before the check, so that a batch finishing in between is not missed.
+                var nextBatch = consumer.NextBatchProcessed;
+                if (consumer.HasProcessed(endOffsets))
+                {
+                    break;
+                }
+
                 failure.ThrowIfFailed();
-                await Task.Delay(100, cancellationToken);
+                await Task.WhenAny(nextBatch, Task.Delay(100, cancellationToken));
+                cancellationToken.ThrowIfCancellationRequested();
             }
 
             await app.Services.GetRequiredService<StaleFlightCloser>().CloseAsync(dryRun: false, cancellationToken);
@@ -106,7 +141,64 @@ public static class ReplayRunner
         }
         finally
         {
+            await publishing.CancelAsync();
+            await ObserveAsync(migrating);
+            await ObserveAsync(endOffsetReading);
+            if (closing is null && endOffsetReading.IsCompletedSuccessfully)
+            {
+                endOffsetReading.Result.Dispose();
+            }
+
+            if (!started)
+            {
+                // The start's own failure (PostgreSQL down: exit 3) is the one to report, unless the input failed first.
+                await ObserveAsync(starting);
+            }
+
             await app.StopAsync(CancellationToken.None);
+            if (closing is not null)
+            {
+                await closing;
+            }
+        }
+    }
+
+    private static Task AnnounceAsync(Recording recording, string path, double? speed, TextWriter output) =>
+        output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Replaying {recording.Snapshots.Count} snapshots ({recording.Snapshots.Sum(s => s.States.Count):N0} states) from {path}, {(speed is null ? "as fast as possible" : $"{speed}x recorded speed")}"));
+
+    // Waits for the host to have started. A start that fails (PostgreSQL down, a migration refused) stops the
+    // publisher, which may be held back by the backlog limit waiting for a consumer that will never run.
+    private static async Task StartedOrStopPublishingAsync(Task starting, Task published, CancellationTokenSource publishing)
+    {
+        if (await Task.WhenAny(starting, published) == published && published.IsFaulted)
+        {
+            // The publisher failed (Kafka refused a snapshot): that is the error to report, once the start is over.
+            await ObserveAsync(starting);
+            await published;
+        }
+
+        try
+        {
+            await starting;
+        }
+        catch
+        {
+            await publishing.CancelAsync();
+            await ObserveAsync(published);
+            throw;
+        }
+    }
+
+    private static async Task ObserveAsync(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception)
+        {
+            // Observed only: another failure is the one reported.
         }
     }
 
@@ -252,15 +344,38 @@ public static class ReplayRunner
         }
     }
 
-    // The high watermark of every partition of the topic, after the replay's last message was acknowledged.
-    private static Dictionary<int, long> EndOffsets(KafkaOptions options, IConfiguration configuration)
+    // The high watermark of every partition of the topic, after the replay's last message was acknowledged. The
+    // clients are made while the replay starts (Open): making them when publishing was done cost 0.1-0.2 s, and
+    // the last batch waited for the end offsets that long.
+    private sealed class EndOffsetReader : IDisposable
     {
-        using var admin = new AdminClientBuilder(KafkaClientConfigs.Admin(options, configuration, "flights-replay")).SetLogHandler((_, _) => { }).Build();
-        var metadata = admin.GetMetadata(options.Topic, TimeSpan.FromSeconds(30));
-        using var probe = new ConsumerBuilder<byte[], byte[]>(KafkaClientConfigs.OffsetReader(options, configuration, $"flights-replay-probe-{Guid.NewGuid():N}", "flights-replay"))
-            .SetLogHandler((_, _) => { }).Build();
-        return metadata.Topics.Single().Partitions.ToDictionary(
-            p => p.PartitionId,
-            p => probe.QueryWatermarkOffsets(new TopicPartition(options.Topic, p.PartitionId), TimeSpan.FromSeconds(30)).High.Value);
+        private readonly string topic;
+        private readonly IAdminClient admin;
+        private readonly IConsumer<byte[], byte[]> probe;
+
+        private EndOffsetReader(KafkaOptions options, IConfiguration configuration)
+        {
+            topic = options.Topic;
+            admin = new AdminClientBuilder(KafkaClientConfigs.Admin(options, configuration, "flights-replay")).SetLogHandler((_, _) => { }).Build();
+            probe = new ConsumerBuilder<byte[], byte[]>(KafkaClientConfigs.OffsetReader(options, configuration, $"flights-replay-probe-{Guid.NewGuid():N}", "flights-replay"))
+                .SetLogHandler((_, _) => { }).Build();
+        }
+
+        public static Task<EndOffsetReader> OpenAsync(KafkaOptions options, IConfiguration configuration, CancellationToken cancellationToken) =>
+            Task.Run(() => new EndOffsetReader(options, configuration), cancellationToken);
+
+        public Dictionary<int, long> Read()
+        {
+            var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(30));
+            return metadata.Topics.Single().Partitions.ToDictionary(
+                p => p.PartitionId,
+                p => probe.QueryWatermarkOffsets(new TopicPartition(topic, p.PartitionId), TimeSpan.FromSeconds(30)).High.Value);
+        }
+
+        public void Dispose()
+        {
+            probe.Dispose();
+            admin.Dispose();
+        }
     }
 }

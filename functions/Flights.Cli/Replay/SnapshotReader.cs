@@ -18,6 +18,29 @@ public static class SnapshotReader
 {
     public static IReadOnlyList<StatesSnapshot> Read(string path) => ReadRecording(path).Snapshots;
 
+    /// <summary>
+    /// Fails as <see cref="ReadRecording"/> would when the input is unusable as a whole (missing, or a .zip that is
+    /// not one), without reading it: cheap, so that a replay refuses such input before it starts anything.
+    /// </summary>
+    public static void CheckReadable(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            return;
+        }
+
+        if (!File.Exists(path))
+        {
+            throw NotFound(path);
+        }
+
+        if (path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+        {
+            // Reads only the archive's central directory.
+            using var zip = OpenZip(path);
+        }
+    }
+
     /// <summary>Reads the recording and says what was skipped in it.</summary>
     public static Recording ReadRecording(string path)
     {
@@ -67,7 +90,7 @@ public static class SnapshotReader
         }
         else
         {
-            throw new CliException($"Replay input not found: {path} (give a .json, .json.gz or .zip file, or a folder of them)", ExitCodes.Input);
+            throw NotFound(path);
         }
 
         if (snapshots.Count == 0)
@@ -78,6 +101,9 @@ public static class SnapshotReader
         var distinct = snapshots.GroupBy(s => s.Time).Select(g => g.First()).OrderBy(s => s.Time).ToList();
         return new Recording(distinct, snapshots.Count - distinct.Count, skipped);
     }
+
+    private static CliException NotFound(string path) =>
+        new($"Replay input not found: {path} (give a .json, .json.gz or .zip file, or a folder of them)", ExitCodes.Input);
 
     private static bool IsResponseFile(string name) =>
         name.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".json.gz", StringComparison.OrdinalIgnoreCase);

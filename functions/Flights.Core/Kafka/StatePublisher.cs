@@ -98,7 +98,7 @@ public sealed partial class StatePublisher(KafkaProducer producer, IOptions<Kafk
         for (var partition = 0; partition < partitions; partition++)
         {
             var message = new Message<byte[], byte[]> { Key = null!, Value = marker };
-            if (!producer.TryProduceToPartition(new TopicPartition(topic, partition), message, delivery.OnReport, cancellationToken, out var error))
+            if (!producer.TryProduceToPartition(new TopicPartition(topic, partition), message, delivery.OnMarkerReport, cancellationToken, out var error))
             {
                 notQueued++;
                 queueError ??= error;
@@ -217,20 +217,21 @@ public sealed partial class StatePublisher(KafkaProducer producer, IOptions<Kafk
             return delivery;
         }
 
-        public void OnReport(DeliveryReport<byte[], byte[]> report)
+        // States and markers have handlers of their own: the reports carry no key or value (DeliveryReportFields).
+        public void OnReport(DeliveryReport<byte[], byte[]> report) => Count(report, ref delivered);
+
+        public void OnMarkerReport(DeliveryReport<byte[], byte[]> report) => Count(report, ref markersDelivered);
+
+        private void Count(DeliveryReport<byte[], byte[]> report, ref int deliveredOfKind)
         {
             if (report.Error.IsError)
             {
                 Interlocked.Increment(ref failed);
                 Interlocked.CompareExchange(ref firstError, report.Error.Reason, null);
             }
-            else if (report.Message.Key is null)
-            {
-                Interlocked.Increment(ref markersDelivered); // markers have no key; every state has one
-            }
             else
             {
-                Interlocked.Increment(ref delivered);
+                Interlocked.Increment(ref deliveredOfKind);
             }
 
             if (Interlocked.Decrement(ref pending) == 0)

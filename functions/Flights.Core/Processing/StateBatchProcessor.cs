@@ -8,6 +8,44 @@ using Npgsql;
 
 namespace Flights.Core.Processing;
 
+/// <summary>A batch decoded and cleaned by <see cref="StateBatchProcessor.Prepare"/>, not yet written.</summary>
+public sealed record PreparedBatch
+{
+    internal PreparedBatch(int messages, List<CleanState> clean, List<IncomingMessage> sources, List<(IncomingMessage, string)> dead,
+        Dictionary<RejectReason, int> rejected, (string Icao24, RejectReason Reason)? example, PartitionClocks clocks, int control)
+    {
+        Messages = messages;
+        Clean = clean;
+        Sources = sources;
+        Dead = dead;
+        Rejected = rejected;
+        Example = example;
+        Clocks = clocks;
+        Control = control;
+    }
+
+    /// <summary>Messages in the batch.</summary>
+    public int Messages { get; }
+
+    internal List<CleanState> Clean { get; }
+
+    internal List<IncomingMessage> Sources { get; }
+
+    internal List<(IncomingMessage, string)> Dead { get; }
+
+    internal Dictionary<RejectReason, int> Rejected { get; }
+
+    internal (string Icao24, RejectReason Reason)? Example { get; }
+
+    internal PartitionClocks Clocks { get; }
+
+    internal int Control { get; }
+
+    internal void Deconstruct(out int messages, out List<CleanState> clean, out List<IncomingMessage> sources, out List<(IncomingMessage, string)> dead,
+        out Dictionary<RejectReason, int> rejected, out (string Icao24, RejectReason Reason)? example, out PartitionClocks clocks, out int control) =>
+        (messages, clean, sources, dead, rejected, example, clocks, control) = (Messages, Clean, Sources, Dead, Rejected, Example, Clocks, Control);
+}
+
 /// <summary>
 /// Processes one batch from <c>flight_raw_data</c>: decode, dead-letter what is not a state document,
 /// clean, and apply the smart write in one transaction. The Kafka-triggered function and the local
@@ -23,8 +61,17 @@ public sealed partial class StateBatchProcessor(SmartWriter writer, IDeadLetterS
     private readonly TimeProvider time = timeProvider ?? TimeProvider.System;
 
     /// <summary>Processes the messages; returns when the batch is committed.</summary>
-    public async Task<BatchResult> ProcessAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken)
+    public Task<BatchResult> ProcessAsync(IReadOnlyList<IncomingMessage> messages, CancellationToken cancellationToken) =>
+        WriteAsync(Prepare(messages), cancellationToken);
+
+    /// <summary>
+    /// The first half of <see cref="ProcessAsync"/>, without I/O: decodes and cleans the messages. A consumer can
+    /// prepare the next batch while the previous one is written; <see cref="WriteAsync"/> may be called again with
+    /// the same prepared batch after a failure (it is not changed by writing).
+    /// </summary>
+    public PreparedBatch Prepare(IReadOnlyList<IncomingMessage> messages)
     {
+        ArgumentNullException.ThrowIfNull(messages);
         var settings = options.Value;
         var skew = settings.MaxClockSkew;
         // The wall clock only bounds what is plausible; the rules below run on the data's own times.
@@ -75,6 +122,14 @@ public sealed partial class StateBatchProcessor(SmartWriter writer, IDeadLetterS
             sources.Add(message);
         }
 
+        return new PreparedBatch(messages.Count, clean, sources, dead, rejected, example, clocks, control);
+    }
+
+    /// <summary>The second half of <see cref="ProcessAsync"/>: dead letters, the smart write (in one transaction), metrics; returns when the batch is committed.</summary>
+    public async Task<BatchResult> WriteAsync(PreparedBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var (count, clean, sources, dead, rejected, example, clocks, control) = batch;
         if (dead.Count > 0)
         {
             await deadLetters.SendAsync(dead, cancellationToken);
@@ -88,9 +143,9 @@ public sealed partial class StateBatchProcessor(SmartWriter writer, IDeadLetterS
         }
 
         var (write, poisoned) = await WriteIsolatingPoisonAsync(clean, sources, clocks, cancellationToken);
-        var result = new BatchResult(messages.Count, dead.Count + poisoned, rejected, write) { ControlMessages = control };
+        var result = new BatchResult(count, dead.Count + poisoned, rejected, write) { ControlMessages = control };
         metrics.Record(result);
-        LogBatch(messages.Count, write.StatesApplied, write.StatesIgnored, result.RejectedTotal, result.DeadLettered, write.SessionsOpened, write.EndedSignalLost, write.EndedLanded, write.PipelineClock);
+        LogBatch(count, write.StatesApplied, write.StatesIgnored, result.RejectedTotal, result.DeadLettered, write.SessionsOpened, write.EndedSignalLost, write.EndedLanded, write.PipelineClock);
         return result;
     }
 

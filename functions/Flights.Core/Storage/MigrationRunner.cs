@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using Flights.Core.Airports;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -72,6 +73,9 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogger
                 }
             }
 
+            // A new database gets the built-in airports once its tables exist: parse the catalogue meanwhile
+            // instead of after the migrations (about a third of a new database's start-up otherwise).
+            var catalogue = loadBuiltInAirports && applied.Count == 0 ? Task.Run(() => AirportCatalogue.BuiltIn, cancellationToken) : null;
             var newlyApplied = new List<string>();
             foreach (var migration in Shipped.Where(m => !applied.ContainsKey(m.Version)))
             {
@@ -87,6 +91,11 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogger
             {
                 // New tables and columns change the types Npgsql may have cached for this data source.
                 await connection.ReloadTypesAsync(cancellationToken);
+            }
+
+            if (catalogue is not null)
+            {
+                await catalogue;
             }
 
             var airports = 0;
