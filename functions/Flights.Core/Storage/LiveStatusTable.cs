@@ -185,7 +185,6 @@ internal static class LiveStatusTable
         private readonly CleanState newest;
         private readonly CleanState? positioned;
         private readonly FlightSession? flight;
-        private readonly string? flightGroundPoint;
 
         /// <summary>
         /// Of several states with the same position time (whole seconds: two reports within one second differ) the
@@ -206,7 +205,6 @@ internal static class LiveStatusTable
             }
 
             flight = openFlight;
-            flightGroundPoint = openFlight?.GroundPoint is { } ground ? RoutePoint.ToJsonArray([ground])[1..^1] : null;
         }
 
         public void WriteTo(NpgsqlBinaryImporter copy)
@@ -240,17 +238,7 @@ internal static class LiveStatusTable
 
             copy.Write(flight.SessionId!.Value, NpgsqlDbType.Bigint);
             Copy.Text(copy, flight.Callsign);
-            copy.Write(ToUtc(flight.LastSignalAt), NpgsqlDbType.TimestampTz);
-            Copy.Value(copy, ToUtc(flight.LastPointAt), NpgsqlDbType.TimestampTz);
-            Copy.Value(copy, flight.LastPointLatitude, NpgsqlDbType.Double);
-            Copy.Value(copy, flight.LastPointLongitude, NpgsqlDbType.Double);
-            copy.Write(flight.PointCount, NpgsqlDbType.Integer);
-            copy.Write(flight.StateCount, NpgsqlDbType.Integer);
-            copy.Write(flight.MaxGapSeconds, NpgsqlDbType.Integer);
-            copy.Write(flight.DistanceKm, NpgsqlDbType.Double); // unrounded: a sum rounded on every write depends on where batches split
-            Copy.Value(copy, flight.MaxAltitudeM, NpgsqlDbType.Double);
-            Copy.Value(copy, ToUtc(flight.GroundSince), NpgsqlDbType.TimestampTz);
-            Copy.Json(copy, flightGroundPoint);
+            SessionTable.WriteRunningValues(copy, flight);
         }
     }
 }

@@ -327,6 +327,17 @@ internal static class SessionTable
     // last_signal_at through end_reason, in table order.
     private static void WriteFinalValues(NpgsqlBinaryImporter copy, FlightSession session)
     {
+        WriteRunningValues(copy, session);
+        Copy.Value(copy, ToUtc(session.EndedAt), NpgsqlDbType.TimestampTz);
+        Copy.Text(copy, session.EndReason);
+    }
+
+    /// <summary>
+    /// The values that change with every state, last_signal_at through ground_point, in table order: also the
+    /// <c>flight_</c> columns of the live row (<see cref="LiveStatusTable.LiveRow"/>).
+    /// </summary>
+    internal static void WriteRunningValues(NpgsqlBinaryImporter copy, FlightSession session)
+    {
         copy.Write(ToUtc(session.LastSignalAt), NpgsqlDbType.TimestampTz);
         Copy.Value(copy, ToUtc(session.LastPointAt), NpgsqlDbType.TimestampTz);
         Copy.Value(copy, session.LastPointLatitude, NpgsqlDbType.Double);
@@ -338,7 +349,5 @@ internal static class SessionTable
         Copy.Value(copy, session.MaxAltitudeM, NpgsqlDbType.Double);
         Copy.Value(copy, ToUtc(session.GroundSince), NpgsqlDbType.TimestampTz);
         Copy.Json(copy, session.GroundPoint is null ? null : RoutePoint.ToJsonArray([session.GroundPoint])[1..^1]);
-        Copy.Value(copy, ToUtc(session.EndedAt), NpgsqlDbType.TimestampTz);
-        Copy.Text(copy, session.EndReason);
     }
 }
