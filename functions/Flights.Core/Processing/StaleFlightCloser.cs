@@ -56,13 +56,12 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
         var settings = options.Value;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var clocks = await PipelineStateTable.ReadAsync(connection, cancellationToken);
-        var (newestValue, clockValue, partitionCount, partitionsWithClock) = (clocks.Newest, clocks.Safe, clocks.PartitionCount, clocks.PartitionsWithClock);
-        var newest = newestValue is { } n ? new DateTimeOffset(n, TimeSpan.Zero) : (DateTimeOffset?)null;
-        if (clockValue is not { } clock)
+        var newest = clocks.Newest is { } n ? new DateTimeOffset(n, TimeSpan.Zero) : (DateTimeOffset?)null;
+        if (clocks.Safe is not { } clock)
         {
             if (!dryRun)
             {
-                LogNoSafeClock(partitionsWithClock, partitionCount, newest);
+                LogNoSafeClock(clocks.PartitionsWithClock, clocks.PartitionCount, newest);
             }
 
             return new CloseResult(null, [], 0) { NewestClock = newest };
@@ -107,7 +106,14 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
 
             if (ending.Count > 0)
             {
-                await SessionTable.EndAsync(connection, transaction, ending, arrivals, cancellationToken);
+                // Off their live rows too (a landed aircraft's row stays), with their arrival airports.
+                var alongside = new List<NpgsqlBatchCommand> { LiveStatusTable.ClearFlightsCommand(ending.Select(s => s.SessionId!.Value)) };
+                if (arrivals.Count > 0)
+                {
+                    alongside.Add(IntelligenceRows.AirportsCommand(arrivals));
+                }
+
+                await SessionTable.EndAsync(connection, transaction, ending, alongside, cancellationToken);
             }
 
             var removed = await LiveStatusTable.DeleteSilentAsync(connection, transaction, silentBefore, settings.CloseChunkSize, cancellationToken);

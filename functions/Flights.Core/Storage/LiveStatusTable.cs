@@ -79,7 +79,7 @@ internal static class LiveStatusTable
         """;
 
     /// <summary>The flights the closer ended leave their aircraft's live row (which stays while the aircraft is recent).</summary>
-    internal const string ClearFlights = """
+    private const string ClearFlights = """
         update live_status
         set flight_session_id = null, flight_callsign = null, flight_last_signal_at = null, flight_last_point_at = null,
             flight_last_point_lat = null, flight_last_point_lon = null, flight_point_count = null, flight_state_count = null,
@@ -103,6 +103,14 @@ internal static class LiveStatusTable
         where l.aircraft_id = silent.aircraft_id
         """;
 
+    /// <summary>The statement that takes the ended sessions off their live rows (<see cref="ClearFlights"/>).</summary>
+    internal static NpgsqlBatchCommand ClearFlightsCommand(IEnumerable<long> sessionIds)
+    {
+        var command = new NpgsqlBatchCommand(ClearFlights);
+        command.Parameters.Add(new NpgsqlParameter<long[]>("session_id", sessionIds.ToArray()));
+        return command;
+    }
+
     /// <summary>Runs <see cref="DeleteSilent"/> once (one chunk); returns the rows removed.</summary>
     internal static async Task<int> DeleteSilentAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTime silentBefore, int chunk, CancellationToken cancellationToken)
     {
@@ -114,7 +122,7 @@ internal static class LiveStatusTable
 
     /// <summary>The live columns of the history read (table alias <c>l</c>), named <c>live_*</c>.</summary>
     internal const string HistoryColumns = """
-        l.aircraft_id as live_aircraft_id, l.on_ground as live_on_ground, l.last_contact as live_last_contact,
+        l.on_ground as live_on_ground, l.last_contact as live_last_contact,
         l.position_time as live_position_time, l.latitude as live_latitude, l.longitude as live_longitude,
         l.baro_altitude_m as live_baro_altitude_m, l.geo_altitude_m as live_geo_altitude_m, l.velocity_kmh as live_velocity_kmh,
         l.heading_deg as live_heading_deg, l.vertical_rate_ms as live_vertical_rate_ms
@@ -123,7 +131,6 @@ internal static class LiveStatusTable
     /// <summary>Reads the <see cref="HistoryColumns"/> by name.</summary>
     internal sealed class HistoryReader(NpgsqlDataReader reader)
     {
-        private readonly int aircraftId = reader.GetOrdinal("live_aircraft_id");
         private readonly int onGround = reader.GetOrdinal("live_on_ground");
         private readonly int lastContact = reader.GetOrdinal("live_last_contact");
         private readonly int positionTime = reader.GetOrdinal("live_position_time");
@@ -134,8 +141,6 @@ internal static class LiveStatusTable
         private readonly int velocity = reader.GetOrdinal("live_velocity_kmh");
         private readonly int heading = reader.GetOrdinal("live_heading_deg");
         private readonly int verticalRate = reader.GetOrdinal("live_vertical_rate_ms");
-
-        public bool Exists => !reader.IsDBNull(aircraftId);
 
         public bool? OnGround => RowReaders.NullableBool(reader, onGround);
 

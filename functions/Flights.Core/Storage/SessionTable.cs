@@ -37,12 +37,11 @@ internal static class SessionTable
     // on the locked values (SessionRules.TryEndBySilence).
     internal const string LockEndCandidates = $"""
         select d.transponder_hex, s.aircraft_id as session_aircraft_id, {HistoryColumns}, {LiveStatusTable.HistoryColumns}
-        from flight_sessions s
+        from flight_sessions_current s
         join dim_aircrafts d on d.aircraft_id = s.aircraft_id
         left join live_status l on l.aircraft_id = s.aircraft_id
-        join flight_sessions_current c on c.session_id = s.session_id
         where s.ended_at is null
-          and (c.last_signal_at < @silent_before or (@landing and c.ground_since <= @grounded_before))
+          and (s.last_signal_at < @silent_before or (@landing and s.ground_since <= @grounded_before))
         order by d.transponder_hex
         limit @chunk
         for update of d skip locked
@@ -78,7 +77,7 @@ internal static class SessionTable
         """;
 
     /// <summary>Ends the staged sessions: final values, and the route = its stored points and the points of this batch.</summary>
-    internal const string EndFromStage = """
+    private const string EndFromStage = """
         update flight_sessions s
         set callsign = u.callsign, last_signal_at = u.last_signal_at, last_point_at = u.last_point_at,
             last_point_lat = u.last_point_lat, last_point_lon = u.last_point_lon, point_count = u.point_count,
@@ -92,7 +91,7 @@ internal static class SessionTable
         """;
 
     /// <summary>The points of the ended sessions are in their JSONB route now.</summary>
-    internal const string DeleteEndedPoints = """
+    private const string DeleteEndedPoints = """
         delete from route_points p
         using session_end_stage u
         where p.session_id = u.id
@@ -201,20 +200,21 @@ internal static class SessionTable
         return candidates;
     }
 
-    /// <summary>Stores sessions the closer ended, with their arrival airports, and takes them off their live rows.</summary>
-    internal static async Task EndAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<FlightSession> ended, IReadOnlyList<SessionAirports> airports, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores sessions that were open before and have ended (final values, route points folded into the route and
+    /// deleted), then runs <paramref name="alongside"/> in the same round trip. The writer and the closer both end
+    /// flights this way; ended first, so that a new open flight of the same aircraft may follow.
+    /// </summary>
+    internal static async Task EndAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<FlightSession> ended, IEnumerable<NpgsqlBatchCommand> alongside, CancellationToken cancellationToken)
     {
         await StageEndedAsync(connection, transaction, ended, cancellationToken);
         await using var batch = new NpgsqlBatch(connection, transaction)
         {
             BatchCommands = { new NpgsqlBatchCommand(EndFromStage), new NpgsqlBatchCommand(DeleteEndedPoints) },
         };
-        var clear = new NpgsqlBatchCommand(LiveStatusTable.ClearFlights);
-        clear.Parameters.Add(new NpgsqlParameter<long[]>("session_id", ended.Select(s => s.SessionId!.Value).ToArray()));
-        batch.BatchCommands.Add(clear);
-        if (airports.Count > 0)
+        foreach (var command in alongside)
         {
-            batch.BatchCommands.Add(IntelligenceRows.AirportsCommand(airports));
+            batch.BatchCommands.Add(command);
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken);
@@ -304,7 +304,7 @@ internal static class SessionTable
     /// Copies sessions that existed before and have ended into <c>session_end_stage</c>, a temporary table dropped at
     /// commit; <see cref="EndFromStage"/> and then <see cref="DeleteEndedPoints"/> store them. Must run in a transaction.
     /// </summary>
-    internal static async Task StageEndedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<FlightSession> sessions, CancellationToken cancellationToken)
+    private static async Task StageEndedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<FlightSession> sessions, CancellationToken cancellationToken)
     {
         await using (var create = new NpgsqlCommand(CreateEndStage, connection, transaction))
         {

@@ -134,12 +134,8 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules,
         // Ended flights first: the one open flight per aircraft that the database allows may be replaced by a new one.
         if (sessions.EndedExisting.Count > 0)
         {
-            await SessionTable.StageEndedAsync(connection, transaction, sessions.EndedExisting, cancellationToken);
-            await using var end = new NpgsqlBatch(connection, transaction)
-            {
-                BatchCommands = { new NpgsqlBatchCommand(SessionTable.EndFromStage), new NpgsqlBatchCommand(SessionTable.DeleteEndedPoints) },
-            };
-            await end.ExecuteNonQueryAsync(cancellationToken);
+            // Their live rows get the aircraft's state after the batch below.
+            await SessionTable.EndAsync(connection, transaction, sessions.EndedExisting, [], cancellationToken);
         }
 
         if (sessions.Opened.Count > 0)
