@@ -79,7 +79,7 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
             var ending = new List<FlightSession>();
             var arrivals = new List<SessionAirports>();
             var chunk = new List<ClosedSession>();
-            var candidates = await SessionTable.LockEndCandidatesAsync(connection, transaction, silentBefore, settings.LandingDetection, clock - settings.LandingConfirmation, settings.CloseChunkSize, cancellationToken);
+            var (candidates, locked) = await SessionTable.LockEndCandidatesAsync(connection, transaction, silentBefore, settings.LandingDetection, clock - settings.LandingConfirmation, settings.CloseChunkSize, cancellationToken);
             foreach (var (hex, session) in candidates)
             {
                 if (!rules.TryEndBySilence(session, now))
@@ -96,7 +96,6 @@ public sealed partial class StaleFlightCloser(NpgsqlDataSource dataSource, IOpti
                 chunk.Add(new ClosedSession(session.SessionId!.Value, hex, session.Callsign, DateTimeOffset.FromUnixTimeSeconds(session.EndedAt!.Value), session.EndReason!));
             }
 
-            var locked = candidates.Count;
             if (dryRun)
             {
                 closed.AddRange(chunk);

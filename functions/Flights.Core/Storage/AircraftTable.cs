@@ -30,9 +30,10 @@ internal static class AircraftTable
     // The per-aircraft lock, taken in id order by every batch: it serialises concurrent batches for the same
     // aircraft without deadlocks; the closer skips locked rows (SKIP LOCKED) and so never waits on it. Every row of
     // an aircraft (its live row, its open flight, its route points, its emergency periods) is changed only by a
-    // holder of this lock. The transponders come back so that the writer can check its id cache.
+    // holder of this lock. The transponders come back so that the writer can check its id cache, and the first and
+    // last seen times (the watermark) as they are once locked: FOR UPDATE returns a row's newest committed version.
     internal const string Lock = """
-        select aircraft_id, transponder_hex
+        select aircraft_id, transponder_hex, first_seen, last_seen
         from dim_aircrafts
         where aircraft_id = any(@id::bigint[])
         order by aircraft_id

@@ -1,7 +1,5 @@
 using Flights.Core.Sessions;
 using Npgsql;
-using NpgsqlTypes;
-using static Flights.Core.UnixTime;
 
 namespace Flights.Core.Storage;
 
@@ -15,33 +13,40 @@ namespace Flights.Core.Storage;
 internal static class SessionTable
 {
     /// <summary>
-    /// The session columns of a history read, named <c>session_*</c>: from <c>flight_sessions</c> (alias <c>s</c>, the
-    /// open session) and the running values from its aircraft's live row (alias <c>l</c>, named <c>running_*</c>).
+    /// The open flight's columns of a history read, named <c>session_*</c>: its running values from its aircraft's live
+    /// row (alias <c>l</c>), which carries every open flight since migration 010, and its start from its
+    /// <c>flight_sessions</c> row (alias <c>s</c>, joined by <c>s.session_id = l.flight_session_id</c>).
     /// </summary>
     internal const string HistoryColumns = """
-        s.session_id as session_id, s.started_at as session_started_at, s.start_reason as session_start_reason,
-        s.callsign as session_callsign, s.last_signal_at as session_last_signal_at, s.last_point_at as session_last_point_at,
-        s.last_point_lat as session_last_point_lat, s.last_point_lon as session_last_point_lon,
-        s.point_count as session_point_count, s.state_count as session_state_count, s.max_gap_s as session_max_gap_s,
-        s.distance_km as session_distance_km, s.max_altitude_m as session_max_altitude_m,
-        s.ground_since as session_ground_since, s.ground_point::text as session_ground_point,
-        l.flight_session_id as running_session_id,
-        l.flight_callsign as running_callsign, l.flight_last_signal_at as running_last_signal_at, l.flight_last_point_at as running_last_point_at,
-        l.flight_last_point_lat as running_last_point_lat, l.flight_last_point_lon as running_last_point_lon,
-        l.flight_point_count as running_point_count, l.flight_state_count as running_state_count, l.flight_max_gap_s as running_max_gap_s,
-        l.flight_distance_km as running_distance_km, l.flight_max_altitude_m as running_max_altitude_m,
-        l.flight_ground_since as running_ground_since, l.flight_ground_point::text as running_ground_point
+        l.flight_session_id as session_id, s.started_at as session_started_at, s.start_reason as session_start_reason,
+        l.flight_callsign as session_callsign, l.flight_last_signal_at as session_last_signal_at, l.flight_last_point_at as session_last_point_at,
+        l.flight_last_point_lat as session_last_point_lat, l.flight_last_point_lon as session_last_point_lon,
+        l.flight_point_count as session_point_count, l.flight_state_count as session_state_count, l.flight_max_gap_s as session_max_gap_s,
+        l.flight_distance_km as session_distance_km, l.flight_max_altitude_m as session_max_altitude_m,
+        l.flight_ground_since as session_ground_since, l.flight_ground_point::text as session_ground_point
         """;
 
-    // The closer's candidates by the rules, locked with their aircraft row; the rules are checked again in code
-    // on the locked values (SessionRules.TryEndBySilence).
-    internal const string LockEndCandidates = $"""
-        select d.transponder_hex, s.aircraft_id as session_aircraft_id, {HistoryColumns}, {LiveStatusTable.HistoryColumns}
-        from flight_sessions_current s
-        join dim_aircrafts d on d.aircraft_id = s.aircraft_id
-        left join live_status l on l.aircraft_id = s.aircraft_id
-        where s.ended_at is null
-          and (s.last_signal_at < @silent_before or (@landing and s.ground_since <= @grounded_before))
+    /// <summary>
+    /// What the writer and the closer read of an aircraft's live row and open flight: the rows of <c>live_status</c> for
+    /// <c>@id</c> (aircraft ids). Run after the aircraft rows are locked, as a statement of its own: a statement that
+    /// waited for (or took) a row lock in READ COMMITTED re-reads only the locked row and keeps its older snapshot of
+    /// the joined rows, so reading in the locking statement could apply the rules to what another batch replaced.
+    /// </summary>
+    internal const string LoadHistory = $"""
+        select l.aircraft_id, {HistoryColumns}, {LiveStatusTable.HistoryColumns}
+        from live_status l
+        left join flight_sessions s on s.session_id = l.flight_session_id
+        where l.aircraft_id = any(@id::bigint[])
+        """;
+
+    // The closer's candidates by the rules (silent, or grounded long enough), with their aircraft rows locked; their
+    // values are then read by LoadHistory and the rules checked again in code (SessionRules.TryEndBySilence).
+    private const string LockEndCandidates = """
+        select d.aircraft_id, d.transponder_hex
+        from live_status l
+        join dim_aircrafts d on d.aircraft_id = l.aircraft_id
+        where l.flight_session_id is not null
+          and (l.flight_last_signal_at < @silent_before or (@landing and l.flight_ground_since <= @grounded_before))
         order by d.transponder_hex
         limit @chunk
         for update of d skip locked
@@ -97,18 +102,24 @@ internal static class SessionTable
         where p.session_id = u.id
         """;
 
-    /// <summary>
-    /// Reads the <see cref="HistoryColumns"/> by name. The running values are the live row's when it carries this
-    /// session (it always does once migration 010 ran), else the row's own: the choice <c>flight_sessions_current</c> makes.
-    /// </summary>
+    /// <summary>Reads the <see cref="HistoryColumns"/> by name.</summary>
     internal sealed class HistoryReader(NpgsqlDataReader reader)
     {
         private readonly int id = reader.GetOrdinal("session_id");
         private readonly int startedAt = reader.GetOrdinal("session_started_at");
         private readonly int startReason = reader.GetOrdinal("session_start_reason");
-        private readonly int runningId = reader.GetOrdinal("running_session_id");
-        private readonly RunningColumns stored = new(reader, "session_");
-        private readonly RunningColumns running = new(reader, "running_");
+        private readonly int callsign = reader.GetOrdinal("session_callsign");
+        private readonly int lastSignalAt = reader.GetOrdinal("session_last_signal_at");
+        private readonly int lastPointAt = reader.GetOrdinal("session_last_point_at");
+        private readonly int lastPointLatitude = reader.GetOrdinal("session_last_point_lat");
+        private readonly int lastPointLongitude = reader.GetOrdinal("session_last_point_lon");
+        private readonly int pointCount = reader.GetOrdinal("session_point_count");
+        private readonly int stateCount = reader.GetOrdinal("session_state_count");
+        private readonly int maxGap = reader.GetOrdinal("session_max_gap_s");
+        private readonly int distance = reader.GetOrdinal("session_distance_km");
+        private readonly int maxAltitude = reader.GetOrdinal("session_max_altitude_m");
+        private readonly int groundSince = reader.GetOrdinal("session_ground_since");
+        private readonly int groundPoint = reader.GetOrdinal("session_ground_point");
 
         /// <summary>The open session of the row's aircraft, or null when it has none.</summary>
         public FlightSession? Read(long aircraftId)
@@ -118,54 +129,25 @@ internal static class SessionTable
                 return null;
             }
 
-            var sessionId = reader.GetInt64(id);
-            var values = !reader.IsDBNull(runningId) && reader.GetInt64(runningId) == sessionId ? running : stored;
             return new FlightSession
             {
-                SessionId = sessionId,
+                SessionId = reader.GetInt64(id),
                 AircraftId = aircraftId,
                 StartedAt = RowReaders.Time(reader, startedAt),
                 StartReason = reader.GetString(startReason),
-                Callsign = RowReaders.NullableString(reader, values.Callsign),
-                LastSignalAt = RowReaders.Time(reader, values.LastSignalAt),
-                LastPointAt = RowReaders.NullableTime(reader, values.LastPointAt),
-                LastPointLatitude = RowReaders.NullableDouble(reader, values.LastPointLatitude),
-                LastPointLongitude = RowReaders.NullableDouble(reader, values.LastPointLongitude),
-                PointCount = reader.GetInt32(values.PointCount),
-                StateCount = reader.GetInt32(values.StateCount),
-                MaxGapSeconds = reader.GetInt32(values.MaxGap),
-                DistanceKm = reader.GetDouble(values.Distance),
-                MaxAltitudeM = RowReaders.NullableDouble(reader, values.MaxAltitude),
-                GroundSince = RowReaders.NullableTime(reader, values.GroundSince),
-                GroundPoint = reader.IsDBNull(values.GroundPoint) ? null : RoutePoint.FromJson(reader.GetString(values.GroundPoint)),
+                Callsign = RowReaders.NullableString(reader, callsign),
+                LastSignalAt = RowReaders.Time(reader, lastSignalAt),
+                LastPointAt = RowReaders.NullableTime(reader, lastPointAt),
+                LastPointLatitude = RowReaders.NullableDouble(reader, lastPointLatitude),
+                LastPointLongitude = RowReaders.NullableDouble(reader, lastPointLongitude),
+                PointCount = reader.GetInt32(pointCount),
+                StateCount = reader.GetInt32(stateCount),
+                MaxGapSeconds = reader.GetInt32(maxGap),
+                DistanceKm = reader.GetDouble(distance),
+                MaxAltitudeM = RowReaders.NullableDouble(reader, maxAltitude),
+                GroundSince = RowReaders.NullableTime(reader, groundSince),
+                GroundPoint = reader.IsDBNull(groundPoint) ? null : RoutePoint.FromJson(reader.GetString(groundPoint)),
             };
-        }
-
-        private sealed class RunningColumns(NpgsqlDataReader reader, string prefix)
-        {
-            public int Callsign { get; } = reader.GetOrdinal(prefix + "callsign");
-
-            public int LastSignalAt { get; } = reader.GetOrdinal(prefix + "last_signal_at");
-
-            public int LastPointAt { get; } = reader.GetOrdinal(prefix + "last_point_at");
-
-            public int LastPointLatitude { get; } = reader.GetOrdinal(prefix + "last_point_lat");
-
-            public int LastPointLongitude { get; } = reader.GetOrdinal(prefix + "last_point_lon");
-
-            public int PointCount { get; } = reader.GetOrdinal(prefix + "point_count");
-
-            public int StateCount { get; } = reader.GetOrdinal(prefix + "state_count");
-
-            public int MaxGap { get; } = reader.GetOrdinal(prefix + "max_gap_s");
-
-            public int Distance { get; } = reader.GetOrdinal(prefix + "distance_km");
-
-            public int MaxAltitude { get; } = reader.GetOrdinal(prefix + "max_altitude_m");
-
-            public int GroundSince { get; } = reader.GetOrdinal(prefix + "ground_since");
-
-            public int GroundPoint { get; } = reader.GetOrdinal(prefix + "ground_point");
         }
     }
 
@@ -174,30 +156,53 @@ internal static class SessionTable
     /// holding an aircraft is never waited for). Each comes with its last known position: the live row's, when it
     /// belongs to the session's signal.
     /// </summary>
-    internal static async Task<List<(string Icao24, FlightSession Session)>> LockEndCandidatesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTime silentBefore, bool landing, DateTime groundedBefore, int chunk, CancellationToken cancellationToken)
+    internal static async Task<(List<(string Icao24, FlightSession Session)> Candidates, int Locked)> LockEndCandidatesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTime silentBefore, bool landing, DateTime groundedBefore, int chunk, CancellationToken cancellationToken)
     {
-        var candidates = new List<(string, FlightSession)>();
-        await using var command = new NpgsqlCommand(LockEndCandidates, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter<DateTime>("silent_before", silentBefore));
-        command.Parameters.Add(new NpgsqlParameter<bool>("landing", landing));
-        command.Parameters.Add(new NpgsqlParameter<DateTime>("grounded_before", groundedBefore));
-        command.Parameters.Add(new NpgsqlParameter<int>("chunk", chunk));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        int hex = reader.GetOrdinal("transponder_hex"), aircraftId = reader.GetOrdinal("session_aircraft_id");
+        var hexById = new Dictionary<long, string>();
+        await using (var command = new NpgsqlCommand(LockEndCandidates, connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter<DateTime>("silent_before", silentBefore));
+            command.Parameters.Add(new NpgsqlParameter<bool>("landing", landing));
+            command.Parameters.Add(new NpgsqlParameter<DateTime>("grounded_before", groundedBefore));
+            command.Parameters.Add(new NpgsqlParameter<int>("chunk", chunk));
+            await using var locked = await command.ExecuteReaderAsync(cancellationToken);
+            while (await locked.ReadAsync(cancellationToken))
+            {
+                hexById[locked.GetInt64(0)] = locked.GetString(1);
+            }
+        }
+
+        var candidates = new List<(string, FlightSession)>(hexById.Count);
+        if (hexById.Count == 0)
+        {
+            return (candidates, 0);
+        }
+
+        await using var load = new NpgsqlCommand(LoadHistory, connection, transaction);
+        load.Parameters.Add(new NpgsqlParameter<long[]>("id", hexById.Keys.ToArray()));
+        await using var reader = await load.ExecuteReaderAsync(cancellationToken);
+        var aircraftId = reader.GetOrdinal("aircraft_id");
         var sessionColumns = new HistoryReader(reader);
         var liveColumns = new LiveStatusTable.HistoryReader(reader);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var session = sessionColumns.Read(reader.GetInt64(aircraftId))!;
+            // Gone since it was chosen (a batch that committed in between ended it): nothing to end.
+            if (sessionColumns.Read(reader.GetInt64(aircraftId)) is not { } session)
+            {
+                continue;
+            }
+
             if (liveColumns.Position() is { } live && live.Time <= session.LastSignalAt)
             {
                 session.LastKnownPosition = live;
             }
 
-            candidates.Add((reader.GetString(hex), session));
+            candidates.Add((hexById[session.AircraftId], session));
         }
 
-        return candidates;
+        // In transponder order, as they were locked.
+        candidates.Sort(static (a, b) => string.CompareOrdinal(a.Item1, b.Item1));
+        return (candidates, hexById.Count);
     }
 
     /// <summary>
@@ -241,39 +246,42 @@ internal static class SessionTable
     /// </summary>
     internal static async Task CopyOpenedAsync(NpgsqlConnection connection, IReadOnlyList<FlightSession> sessions, CancellationToken cancellationToken)
     {
-        await using var copy = await connection.BeginBinaryImportAsync(CopyOpened, cancellationToken);
+        await using var copy = await BinaryCopy.BeginAsync(connection, CopyOpened, cancellationToken);
         foreach (var session in sessions)
         {
-            copy.StartRow();
-            copy.Write(session.SessionId!.Value, NpgsqlDbType.Bigint);
-            copy.Write(session.AircraftId, NpgsqlDbType.Bigint);
+            copy.StartRow(19);
+            copy.Bigint(session.SessionId!.Value);
+            copy.Bigint(session.AircraftId);
             if (session.IsOpen)
             {
-                copy.WriteNull(); // callsign
-                copy.Write(ToUtc(session.StartedAt), NpgsqlDbType.TimestampTz);
-                copy.Write(session.StartReason, NpgsqlDbType.Text);
-                copy.Write(ToUtc(session.StartedAt), NpgsqlDbType.TimestampTz); // last_signal_at
-                copy.WriteNull();
-                copy.WriteNull();
-                copy.WriteNull();
-                copy.Write(0, NpgsqlDbType.Integer);
-                copy.Write(0, NpgsqlDbType.Integer);
-                copy.Write(0, NpgsqlDbType.Integer);
-                copy.Write(0.0, NpgsqlDbType.Double);
-                copy.WriteNull();
-                copy.WriteNull();
-                copy.WriteNull();
-                copy.WriteNull();
-                copy.WriteNull();
-                copy.Write("[]", NpgsqlDbType.Jsonb);
-                continue;
+                copy.Null(); // callsign
+                copy.Timestamp(session.StartedAt);
+                copy.Text(session.StartReason);
+                copy.Timestamp(session.StartedAt); // last_signal_at
+                copy.Null();
+                copy.Null();
+                copy.Null();
+                copy.Integer(0);
+                copy.Integer(0);
+                copy.Integer(0);
+                copy.Double(0.0);
+                copy.Null();
+                copy.Null();
+                copy.Null();
+                copy.Null();
+                copy.Null();
+                copy.Jsonb("[]");
+            }
+            else
+            {
+                copy.Text(session.Callsign);
+                copy.Timestamp(session.StartedAt);
+                copy.Text(session.StartReason);
+                WriteFinalValues(copy, session);
+                copy.Jsonb(RoutePoint.ToJsonArray(session.NewPoints));
             }
 
-            Copy.Text(copy, session.Callsign);
-            copy.Write(ToUtc(session.StartedAt), NpgsqlDbType.TimestampTz);
-            copy.Write(session.StartReason, NpgsqlDbType.Text);
-            WriteFinalValues(copy, session);
-            copy.Write(RoutePoint.ToJsonArray(session.NewPoints), NpgsqlDbType.Jsonb);
+            await copy.FlushIfFullAsync(cancellationToken);
         }
 
         await copy.CompleteAsync(cancellationToken);
@@ -282,7 +290,7 @@ internal static class SessionTable
     /// <summary>Appends the new route points of sessions that stay open.</summary>
     internal static async Task CopyPointsAsync(NpgsqlConnection connection, IReadOnlyList<FlightSession> sessions, CancellationToken cancellationToken)
     {
-        await using var copy = await connection.BeginBinaryImportAsync(CopyPoints, cancellationToken);
+        await using var copy = await BinaryCopy.BeginAsync(connection, CopyPoints, cancellationToken);
         var json = new System.Text.StringBuilder(160);
         foreach (var session in sessions)
         {
@@ -290,11 +298,13 @@ internal static class SessionTable
             {
                 json.Clear();
                 point.AppendJson(json);
-                copy.StartRow();
-                copy.Write(session.SessionId!.Value, NpgsqlDbType.Bigint);
-                copy.Write(ToUtc(point.Time), NpgsqlDbType.TimestampTz);
-                copy.Write(json.ToString(), NpgsqlDbType.Jsonb);
+                copy.StartRow(3);
+                copy.Bigint(session.SessionId!.Value);
+                copy.Timestamp(point.Time);
+                copy.Jsonb(json.ToString());
             }
+
+            await copy.FlushIfFullAsync(cancellationToken);
         }
 
         await copy.CompleteAsync(cancellationToken);
@@ -311,43 +321,44 @@ internal static class SessionTable
             await create.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using var copy = await connection.BeginBinaryImportAsync(CopyEndStage, cancellationToken);
+        await using var copy = await BinaryCopy.BeginAsync(connection, CopyEndStage, cancellationToken);
         foreach (var session in sessions)
         {
-            copy.StartRow();
-            copy.Write(session.SessionId!.Value, NpgsqlDbType.Bigint);
-            Copy.Text(copy, session.Callsign);
+            copy.StartRow(16);
+            copy.Bigint(session.SessionId!.Value);
+            copy.Text(session.Callsign);
             WriteFinalValues(copy, session);
-            Copy.Json(copy, session.NewPoints.Count == 0 ? null : RoutePoint.ToJsonArray(session.NewPoints));
+            copy.Jsonb(session.NewPoints.Count == 0 ? null : RoutePoint.ToJsonArray(session.NewPoints));
+            await copy.FlushIfFullAsync(cancellationToken);
         }
 
         await copy.CompleteAsync(cancellationToken);
     }
 
     // last_signal_at through end_reason, in table order.
-    private static void WriteFinalValues(NpgsqlBinaryImporter copy, FlightSession session)
+    private static void WriteFinalValues(BinaryCopy copy, FlightSession session)
     {
         WriteRunningValues(copy, session);
-        Copy.Value(copy, ToUtc(session.EndedAt), NpgsqlDbType.TimestampTz);
-        Copy.Text(copy, session.EndReason);
+        copy.Timestamp(session.EndedAt);
+        copy.Text(session.EndReason);
     }
 
     /// <summary>
-    /// The values that change with every state, last_signal_at through ground_point, in table order: also the
-    /// <c>flight_</c> columns of the live row (<see cref="LiveStatusTable.LiveRow"/>).
+    /// The values that change with every state, last_signal_at through ground_point, in table order (11 columns): also
+    /// the <c>flight_</c> columns of the live row (<see cref="LiveStatusTable.LiveRow"/>).
     /// </summary>
-    internal static void WriteRunningValues(NpgsqlBinaryImporter copy, FlightSession session)
+    internal static void WriteRunningValues(BinaryCopy copy, FlightSession session)
     {
-        copy.Write(ToUtc(session.LastSignalAt), NpgsqlDbType.TimestampTz);
-        Copy.Value(copy, ToUtc(session.LastPointAt), NpgsqlDbType.TimestampTz);
-        Copy.Value(copy, session.LastPointLatitude, NpgsqlDbType.Double);
-        Copy.Value(copy, session.LastPointLongitude, NpgsqlDbType.Double);
-        copy.Write(session.PointCount, NpgsqlDbType.Integer);
-        copy.Write(session.StateCount, NpgsqlDbType.Integer);
-        copy.Write(session.MaxGapSeconds, NpgsqlDbType.Integer);
-        copy.Write(session.DistanceKm, NpgsqlDbType.Double); // unrounded: a sum rounded on every write depends on where batches split
-        Copy.Value(copy, session.MaxAltitudeM, NpgsqlDbType.Double);
-        Copy.Value(copy, ToUtc(session.GroundSince), NpgsqlDbType.TimestampTz);
-        Copy.Json(copy, session.GroundPoint is null ? null : RoutePoint.ToJsonArray([session.GroundPoint])[1..^1]);
+        copy.Timestamp(session.LastSignalAt);
+        copy.Timestamp(session.LastPointAt);
+        copy.Double(session.LastPointLatitude);
+        copy.Double(session.LastPointLongitude);
+        copy.Integer(session.PointCount);
+        copy.Integer(session.StateCount);
+        copy.Integer(session.MaxGapSeconds);
+        copy.Double(session.DistanceKm); // unrounded: a sum rounded on every write depends on where batches split
+        copy.Double(session.MaxAltitudeM);
+        copy.Timestamp(session.GroundSince);
+        copy.Jsonb(session.GroundPoint is null ? null : RoutePoint.ToJsonArray([session.GroundPoint])[1..^1]);
     }
 }

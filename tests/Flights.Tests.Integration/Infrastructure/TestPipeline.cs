@@ -12,13 +12,13 @@ namespace Flights.Tests.Integration.Infrastructure;
 /// <summary>The processor and closer wired to one test database, with helpers to read what they wrote.</summary>
 public sealed class TestPipeline
 {
-    private TestPipeline(TestDatabase database, SessionOptions options, IDeadLetterSink deadLetters)
+    private TestPipeline(TestDatabase database, SessionOptions options, IDeadLetterSink deadLetters, int writers, int minAircraftPerWriter)
     {
         Database = database;
         Options = options;
         DeadLetters = deadLetters;
         Metrics = new PipelineMetrics();
-        Writer = new SmartWriter(database.DataSource, new SessionRules(options));
+        Writer = new SmartWriter(database.DataSource, new SessionRules(options), writers: writers, minAircraftPerWriter: minAircraftPerWriter);
         Processor = new StateBatchProcessor(Writer, deadLetters, Microsoft.Extensions.Options.Options.Create(options), Metrics, NullLogger<StateBatchProcessor>.Instance);
         Closer = new StaleFlightCloser(database.DataSource, Microsoft.Extensions.Options.Options.Create(options), Metrics, NullLogger<StaleFlightCloser>.Instance);
     }
@@ -37,8 +37,9 @@ public sealed class TestPipeline
 
     public StaleFlightCloser Closer { get; }
 
-    public static TestPipeline For(TestDatabase database, SessionOptions? options = null, IDeadLetterSink? deadLetters = null) =>
-        new(database, options ?? new SessionOptions(), deadLetters ?? new RecordingDeadLetterSink());
+    /// <summary>The pipeline for <paramref name="database"/>; the writer splits large batches as in production unless told otherwise.</summary>
+    public static TestPipeline For(TestDatabase database, SessionOptions? options = null, IDeadLetterSink? deadLetters = null, int writers = SmartWriter.DefaultWriters, int minAircraftPerWriter = SmartWriter.DefaultMinAircraftPerWriter) =>
+        new(database, options ?? new SessionOptions(), deadLetters ?? new RecordingDeadLetterSink(), writers, minAircraftPerWriter);
 
     /// <summary>
     /// Processes the messages as one snapshot of a one-partition topic, the way the publisher sends it: the states,

@@ -76,6 +76,16 @@ public sealed class ConsumerGroupDrainTests(ITestOutputHelper output)
         var stored = await RecordedBacklog.RowsAsync(db);
         output.WriteLine($"flights expected {Flights(expected)}, stored {Flights(stored)}; live rows expected {Live(expected)}, stored {Live(stored)}; " +
             $"{total} messages, {Interlocked.Read(ref processed)} processed (re-read after rebalances and the kill), closer ran {closerRuns} times while draining");
+        foreach (var row in expected.Except(stored))
+        {
+            output.WriteLine("expected only: " + row);
+        }
+
+        foreach (var row in stored.Except(expected))
+        {
+            output.WriteLine("stored only:   " + row);
+        }
+
         Assert.Equal(expected, stored);
     }
 
