@@ -38,7 +38,12 @@ public static class WriteBenchmark
     // The first batch's time, 2026-01-01; the history (--history) ends before it.
     private const long RunStart = 1_767_268_800;
 
-    public static async Task<int> RunAsync(string connectionString, int aircraft, int batches, int stepSeconds, int historyFlights, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>Runs the benchmark with the writer's default number of connections per batch.</summary>
+    public static Task<int> RunAsync(string connectionString, int aircraft, int batches, int stepSeconds, int historyFlights, TextWriter output, CancellationToken cancellationToken) =>
+        RunAsync(connectionString, aircraft, batches, stepSeconds, historyFlights, SmartWriter.DefaultWriters, output, cancellationToken);
+
+    /// <summary>Runs the benchmark; <paramref name="writers"/> connections write each large batch together.</summary>
+    public static async Task<int> RunAsync(string connectionString, int aircraft, int batches, int stepSeconds, int historyFlights, int writers, TextWriter output, CancellationToken cancellationToken)
     {
         var messages = Enumerable.Range(0, batches).Select(b => BuildBatch(aircraft, b, stepSeconds)).ToArray();
         await output.WriteLineAsync($"bench write: {batches} batches x {aircraft:N0} distinct aircraft, time step {stepSeconds} s (route point interval 300 s), {historyFlights:N0} ended flights before the run");
@@ -58,7 +63,7 @@ public static class WriteBenchmark
             // batch's 12,000 departures are looked up as in operation.
             await AirportsTable.LoadAsync(schema.DataSource, BenchAirports(), cancellationToken);
             var options = new SessionOptions();
-            var processor = new StateBatchProcessor(new SmartWriter(schema.DataSource, new SessionRules(options)), new NoDeadLetters(), Options.Create(options), new PipelineMetrics(), NullLogger<StateBatchProcessor>.Instance);
+            var processor = new StateBatchProcessor(new SmartWriter(schema.DataSource, new SessionRules(options), writers: writers), new NoDeadLetters(), Options.Create(options), new PipelineMetrics(), NullLogger<StateBatchProcessor>.Instance);
             var total = Stopwatch.StartNew();
             for (var b = 0; b < batches; b++)
             {

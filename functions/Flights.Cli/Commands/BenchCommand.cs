@@ -14,13 +14,14 @@ public static class BenchCommand
         var batches = new Option<int>("--batches") { Description = "Consecutive batches", DefaultValueFactory = _ => 20 };
         var step = new Option<int>("--step-seconds") { Description = "Time between batches (300 appends a route point every batch)", DefaultValueFactory = _ => 300 };
         var history = new Option<int>("--history") { Description = "Ended flights (of other aircraft, 12 route points each) in the warehouse before the run, as after weeks of operation", DefaultValueFactory = _ => 0 };
-        var write = new Command("write", "Smart write vs a per-row baseline against the configured PostgreSQL (a scratch schema, dropped after)") { aircraft, batches, step, history };
+        var writers = new Option<int>("--writers") { Description = "Connections that write one large batch together (1 = one transaction per batch)", DefaultValueFactory = _ => Flights.Core.Storage.SmartWriter.DefaultWriters };
+        var write = new Command("write", "Smart write vs a per-row baseline against the configured PostgreSQL (a scratch schema, dropped after)") { aircraft, batches, step, history, writers };
         write.SetAction(async (parseResult, cancellationToken) =>
         {
-            CheckWriteInput(parseResult.GetValue(aircraft), parseResult.GetValue(batches), parseResult.GetValue(step), parseResult.GetValue(history));
+            CheckWriteInput(parseResult.GetValue(aircraft), parseResult.GetValue(batches), parseResult.GetValue(step), parseResult.GetValue(history), parseResult.GetValue(writers));
             await using var host = await CliHost.CreateAsync(new CliHostOptions(parseResult.GetValue(FlightsCommandLine.Verbose), StartLocalPostgres: true), output, cancellationToken);
             var connectionString = host.Configuration.GetConnectionString("Flights")!;
-            return await WriteBenchmark.RunAsync(connectionString, parseResult.GetValue(aircraft), parseResult.GetValue(batches), parseResult.GetValue(step), parseResult.GetValue(history), output, cancellationToken);
+            return await WriteBenchmark.RunAsync(connectionString, parseResult.GetValue(aircraft), parseResult.GetValue(batches), parseResult.GetValue(step), parseResult.GetValue(history), parseResult.GetValue(writers), output, cancellationToken);
         });
 
         var snapshot = new Option<string>("--snapshot") { Description = "A recorded global /states/all response (.json or .json.gz)", DefaultValueFactory = _ => DefaultSnapshot() };
@@ -52,8 +53,13 @@ public static class BenchCommand
         return File.Exists(shared) || !File.Exists(cache) ? shared : cache;
     }
 
-    private static void CheckWriteInput(int aircraft, int batches, int stepSeconds, int history)
+    private static void CheckWriteInput(int aircraft, int batches, int stepSeconds, int history, int writers)
     {
+        if (writers < 1)
+        {
+            throw new CliException($"bench write needs --writers of 1 or more (got {writers}).", ExitCodes.Input);
+        }
+
         if (aircraft < 1 || batches < 1 || stepSeconds < 1 || history < 0)
         {
             throw new CliException($"bench write needs --aircraft, --batches and --step-seconds of 1 or more and --history of 0 or more (got {aircraft}, {batches}, {stepSeconds}, {history}).", ExitCodes.Input);

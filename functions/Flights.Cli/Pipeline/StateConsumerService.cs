@@ -23,7 +23,10 @@ namespace Flights.Cli.Pipeline;
 /// </summary>
 public sealed partial class StateConsumerService(StateBatchProcessor processor, IOptions<KafkaOptions> options, IConfiguration configuration, PipelineMetrics metrics, HostFailure hostFailure, IOptions<HostOptions> hostOptions, ILogger<StateConsumerService> logger) : BackgroundService
 {
-    private const int MaxBatchSize = 5000;
+    // On a backlog (a replay, a restart after an outage) a batch's fixed costs are paid per aircraft, not per state:
+    // a batch of 15,000 messages carries each aircraft of a 1,000-aircraft snapshot 15 times (1M-state replay:
+    // 55,100 states/s against 47,600 with 5,000). Live traffic fills a batch only up to what one wait brings.
+    private const int MaxBatchSize = 15_000;
     private static readonly TimeSpan BatchWait = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan DrainSlice = TimeSpan.FromMilliseconds(20);

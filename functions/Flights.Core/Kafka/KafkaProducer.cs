@@ -18,7 +18,6 @@ public sealed partial class KafkaProducer : IDisposable
     private readonly ILogger<KafkaProducer> logger;
     private IAdminClient? admin;
     private Backlog? backlog;
-    private long queuedToLimitedTopic;
     private readonly ConcurrentDictionary<string, CachedCount> partitionCounts = new();
 
     /// <summary>Creates the producer for the configured brokers (settings from <see cref="KafkaClientConfigs.Producer"/>).</summary>
@@ -45,15 +44,18 @@ public sealed partial class KafkaProducer : IDisposable
     }
 
     /// <summary>
-    /// Holds producers to <paramref name="topic"/> back while more than <paramref name="maxBacklog"/> of the
-    /// messages queued to it are not yet processed (<paramref name="processed"/> counts them). For a process
-    /// that consumes its own topic from a broker with a small retention, as the embedded Kafka is: without it a
-    /// fast publisher outruns the consumer and the broker trims messages nobody has read.
+    /// Holds producers to a partition of <paramref name="topic"/> back while more than <paramref name="maxPerPartition"/>
+    /// of the messages queued to that partition are not yet processed (<paramref name="processedInPartition"/> counts
+    /// them; the topic must have been empty, so that a partition's count of queued messages is its end offset). For a
+    /// process that consumes its own topic from a broker that keeps little per partition, as the embedded Kafka does:
+    /// without it a fast publisher outruns the consumer and the broker trims messages nobody has read. Counted per
+    /// partition because that is what the broker keeps: a total bound had to assume every message in one partition.
+    /// Applies to messages addressed to a partition (<see cref="TryProduceToPartition"/>), as the publisher's are.
     /// </summary>
-    public void LimitBacklog(string topic, Func<long> processed, long maxBacklog)
+    public void LimitBacklog(string topic, Func<int, long> processedInPartition, long maxPerPartition)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxBacklog, 1);
-        backlog = new Backlog(topic, processed, maxBacklog);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPerPartition, 1);
+        backlog = new Backlog(topic, processedInPartition, maxPerPartition);
     }
 
     /// <summary>
@@ -61,22 +63,22 @@ public sealed partial class KafkaProducer : IDisposable
     /// until <paramref name="cancellationToken"/> fires; returns false with the reason if it could not queue.
     /// </summary>
     public bool TryProduce(string topic, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>> onDelivery, CancellationToken cancellationToken, out string? error) =>
-        TryQueue(topic, () => producer.Produce(topic, message, onDelivery), cancellationToken, out error);
+        TryQueue(topic, null, () => producer.Produce(topic, message, onDelivery), cancellationToken, out error);
 
     /// <summary>
     /// Queues one message for one given partition (the snapshot markers, which have no key to hash), with the
     /// same waiting on a full local queue, and the same backlog limit, as <see cref="TryProduce"/>.
     /// </summary>
     public bool TryProduceToPartition(TopicPartition partition, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>> onDelivery, CancellationToken cancellationToken, out string? error) =>
-        TryQueue(partition.Topic, () => producer.Produce(partition, message, onDelivery), cancellationToken, out error);
+        TryQueue(partition.Topic, partition.Partition.Value, () => producer.Produce(partition, message, onDelivery), cancellationToken, out error);
 
-    private bool TryQueue(string topic, Action produce, CancellationToken cancellationToken, out string? error)
+    private bool TryQueue(string topic, int? partition, Action produce, CancellationToken cancellationToken, out string? error)
     {
-        var limited = backlog is { } limit && limit.Topic == topic ? limit : null;
+        var limited = backlog is { } limit && limit.Topic == topic && partition is not null ? limit : null;
         if (limited is not null)
         {
             // Serve delivery reports while waiting, so the wait never holds the producer's own queue up.
-            while (Interlocked.Read(ref queuedToLimitedTopic) - limited.Processed() >= limited.Max && !cancellationToken.IsCancellationRequested)
+            while (limited.Queued(partition!.Value) - limited.Processed(partition.Value) >= limited.Max && !cancellationToken.IsCancellationRequested)
             {
                 producer.Poll(TimeSpan.FromMilliseconds(20));
             }
@@ -87,10 +89,7 @@ public sealed partial class KafkaProducer : IDisposable
             try
             {
                 produce();
-                if (limited is not null)
-                {
-                    Interlocked.Increment(ref queuedToLimitedTopic);
-                }
+                limited?.Count(partition!.Value);
 
                 error = null;
                 return true;
@@ -165,7 +164,21 @@ public sealed partial class KafkaProducer : IDisposable
 
     private sealed record CachedCount(int Count, long ReadAt);
 
-    private sealed record Backlog(string Topic, Func<long> Processed, long Max);
+    // Messages queued per partition of the limited topic, and the consumer's count of those processed.
+    private sealed class Backlog(string topic, Func<int, long> processed, long max)
+    {
+        private readonly ConcurrentDictionary<int, long> queued = new();
+
+        public string Topic => topic;
+
+        public long Max => max;
+
+        public long Queued(int partition) => queued.GetValueOrDefault(partition);
+
+        public long Processed(int partition) => processed(partition);
+
+        public void Count(int partition) => queued.AddOrUpdate(partition, 1, static (_, n) => n + 1);
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Kafka producer failed fatally ({Code}): {Reason}")]
     private partial void LogFatal(ErrorCode code, string reason);
