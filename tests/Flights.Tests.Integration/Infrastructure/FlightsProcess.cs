@@ -24,10 +24,23 @@ public sealed class FlightsProcess : IDisposable
 
     public string Error { get { lock (stderr) { return stderr.ToString(); } } }
 
+    // The CLI's own build output, as `dotnet run` and setup.sh run it: the test assembly sits in
+    // tests/Flights.Tests.Integration/bin/<Configuration>/<tfm>/, the CLI in functions/Flights.Cli/bin/<Configuration>/<tfm>/.
+    // The copy of flights.dll beside the tests cannot run: the CLI is built for this machine's platform
+    // (ReadyToRun), with librdkafka beside it, while the test project keeps its native files under runtimes/.
+    private static readonly string CliPath = FindCli();
+
+    private static string FindCli()
+    {
+        var testDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var path = Path.Combine(RepositoryRoot.Path, "functions", "Flights.Cli", "bin", testDir.Parent!.Name, testDir.Name, "flights.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"flights.dll not found at {path}: build functions/Flights.Cli first", path);
+    }
+
     public static FlightsProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "flights.dll"));
+        start.ArgumentList.Add(CliPath);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
