@@ -20,6 +20,7 @@ public static class FetchCommand
             host.Builder.Services.AddFlightsIngestion(host.Configuration);
             using var app = host.Build();
             await app.Services.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken);
+            await host.KafkaReady;
             var status = await app.Services.GetRequiredService<FetchStatesJob>().RunOnceAsync(cancellationToken);
             await output.WriteLineAsync($"Fetch {status.Result}: {status.States} states fetched, {status.Published} published; credits left {status.CreditsRemaining?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}; next call not before {status.NextCallAt:u}");
             if (!status.Succeeded)

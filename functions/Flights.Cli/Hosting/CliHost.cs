@@ -25,10 +25,11 @@ public sealed class CliHost : IAsyncDisposable
 {
     private readonly StartedFlag started;
 
-    private CliHost(IHostApplicationBuilder builder, EmbeddedKafkaCluster? embeddedKafka, StartedFlag started)
+    private CliHost(IHostApplicationBuilder builder, EmbeddedKafkaCluster? embeddedKafka, Task kafkaReady, StartedFlag started)
     {
         Builder = builder;
         EmbeddedKafka = embeddedKafka;
+        KafkaReady = kafkaReady;
         this.started = started;
     }
 
@@ -36,6 +37,12 @@ public sealed class CliHost : IAsyncDisposable
 
     /// <summary>The embedded Kafka (development only), when this host started one.</summary>
     public EmbeddedKafkaCluster? EmbeddedKafka { get; }
+
+    /// <summary>
+    /// Completes once the embedded Kafka's topics exist (at once when there is no embedded Kafka). The host's start
+    /// waits for it before the consumer; code that produces before the host starts awaits it first.
+    /// </summary>
+    public Task KafkaReady { get; }
 
     public IConfiguration Configuration => Builder.Configuration;
 
@@ -74,13 +81,23 @@ public sealed class CliHost : IAsyncDisposable
         }
 
         EmbeddedKafkaCluster? embedded = null;
+        var kafkaReady = Task.CompletedTask;
         if (options.EmbeddedKafka && string.IsNullOrWhiteSpace(builder.Configuration["Kafka:BootstrapServers"]))
         {
             // Development only: an in-memory Kafka inside this process. Set Kafka__BootstrapServers for a real one.
             embedded = EmbeddedKafkaCluster.Start(brokers: 1);
             var partitions = builder.Configuration.GetValue("Kafka:EmbeddedPartitions", 6);
-            embedded.CreateTopic(builder.Configuration["Kafka:Topic"] ?? "flight_raw_data", partitions);
-            embedded.CreateTopic(builder.Configuration["Kafka:DeadLetterTopic"] ?? "flight_raw_data.dlq", 1);
+            var topic = builder.Configuration["Kafka:Topic"] ?? "flight_raw_data";
+            var deadLetterTopic = builder.Configuration["Kafka:DeadLetterTopic"] ?? "flight_raw_data.dlq";
+            // Made on a thread of their own while the host is built and migrates: the mock cluster answers a
+            // topic creation after up to a second now and then (its thread sleeps through the request; seen in
+            // about one start in three), which was then all start-up time.
+            var cluster = embedded;
+            kafkaReady = Task.Run(() =>
+            {
+                cluster.CreateTopic(topic, partitions);
+                cluster.CreateTopic(deadLetterTopic, 1);
+            }, cancellationToken);
             overrides["Kafka:BootstrapServers"] = embedded.BootstrapServers;
             // The mock cluster answers a fetch that finds no new data only after fetch.wait.max.ms (500 ms by
             // default), even when messages arrive meanwhile (a real broker answers at once): a consumer that had
@@ -98,7 +115,9 @@ public sealed class CliHost : IAsyncDisposable
             .AddFlightsStorage(builder.Configuration)
             .AddFlightsKafka(builder.Configuration)
             .AddFlightsProcessing(builder.Configuration);
-        return new CliHost(builder, embedded, started);
+        // After the migrations' hosted service, before any consumer (AddPipeline comes later).
+        builder.Services.AddHostedService(_ => new KafkaReadyGate(kafkaReady));
+        return new CliHost(builder, embedded, kafkaReady, started);
     }
 
     /// <summary>
@@ -143,6 +162,14 @@ public sealed class CliHost : IAsyncDisposable
         EmbeddedKafka?.Dispose();
         return ValueTask.CompletedTask;
     }
+}
+
+/// <summary>Holds the host's start until the embedded Kafka's topics exist, so that no client creates them by accident.</summary>
+internal sealed class KafkaReadyGate(Task kafkaReady) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => kafkaReady.WaitAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Set once the host has started; the logging filter reads it on every call.</summary>

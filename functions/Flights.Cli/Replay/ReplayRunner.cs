@@ -107,6 +107,7 @@ public static class ReplayRunner
             var progress = app.Services.GetRequiredService<ProgressReporter>();
             var failure = app.Services.GetRequiredService<HostFailure>();
             var publisher = app.Services.GetRequiredService<StatePublisher>();
+            await host.KafkaReady;
             // Its own thread: producing blocks (the backlog limit, a full local queue) while the host goes on starting.
             var published = Task.Run(() => PublishAllAsync(snapshots, speed, publisher, metrics, progress.SnapshotPublished, failure, publishing.Token), publishing.Token);
             await StartedOrStopPublishingAsync(starting, published, publishing);
