@@ -40,10 +40,6 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules,
     // Airports, implausible positions and emergencies (issue 16); the defaults when the host gave none.
     private readonly FlightIntelligence intelligence = intelligence ?? FlightIntelligence.Create(dataSource, rules.Options);
 
-    // The history read hashes the open sessions it joins; with the server's default 4 MB that hash spilled to
-    // disk for 12,000 sessions (EXPLAIN ANALYZE: temp written=1124 blocks). Raised for this transaction only.
-    private const string RaiseWorkMemory = "set local work_mem = '32MB'";
-
     /// <summary>Applies the states of a batch without snapshot markers (see the overload with markers).</summary>
     public Task<WriteResult> WriteAsync(IReadOnlyList<CleanState> states, CancellationToken cancellationToken) =>
         WriteAsync(states, PartitionClocks.None, cancellationToken);
@@ -355,7 +351,6 @@ public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules,
         Array.Sort(ids);
         var histories = new Dictionary<string, (AircraftHistory, long)>(hexes.Length, StringComparer.Ordinal);
         await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(RaiseWorkMemory));
         var lockRows = new NpgsqlBatchCommand(AircraftTable.Lock);
         lockRows.Parameters.Add(new NpgsqlParameter<long[]>("id", ids));
         batch.BatchCommands.Add(lockRows);
