@@ -121,7 +121,12 @@ internal sealed class BinaryCopy : IAsyncDisposable
         }
     }
 
-    public void Text(string? value)
+    public void Text(string? value) => Utf8(value, jsonbVersion: false);
+
+    public void Jsonb(string? json) => Utf8(json, jsonbVersion: true);
+
+    // A text value's bytes are its UTF-8; a jsonb value's are a version byte (1) and then the same.
+    private void Utf8(string? value, bool jsonbVersion)
     {
         if (value is null)
         {
@@ -129,25 +134,16 @@ internal sealed class BinaryCopy : IAsyncDisposable
             return;
         }
 
-        var span = Reserve(4 + Encoding.UTF8.GetMaxByteCount(value.Length));
-        var written = Encoding.UTF8.GetBytes(value, span[4..]);
-        BinaryPrimitives.WriteInt32BigEndian(span, written);
-        length -= span.Length - 4 - written;
-    }
-
-    public void Jsonb(string? json)
-    {
-        if (json is null)
+        var prefix = jsonbVersion ? 1 : 0;
+        var span = Reserve(4 + prefix + Encoding.UTF8.GetMaxByteCount(value.Length));
+        if (jsonbVersion)
         {
-            Null();
-            return;
+            span[4] = 1;
         }
 
-        var span = Reserve(5 + Encoding.UTF8.GetMaxByteCount(json.Length));
-        span[4] = 1; // jsonb's binary format version
-        var written = Encoding.UTF8.GetBytes(json, span[5..]);
-        BinaryPrimitives.WriteInt32BigEndian(span, written + 1);
-        length -= span.Length - 5 - written;
+        var written = Encoding.UTF8.GetBytes(value, span[(4 + prefix)..]);
+        BinaryPrimitives.WriteInt32BigEndian(span, prefix + written);
+        length -= span.Length - 4 - prefix - written;
     }
 
     /// <summary>Sends what is buffered once it is large enough; call between rows.</summary>

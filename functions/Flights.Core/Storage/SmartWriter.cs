@@ -23,8 +23,8 @@ public sealed record WriteResult(int Aircraft, int StatesApplied, int StatesIgno
 /// opens or ends, and a route point is one appended row (migration 010). Each table's SQL is in its own file
 /// (<see cref="AircraftTable"/>, <see cref="LiveStatusTable"/>, <see cref="SessionTable"/>,
 /// <see cref="PipelineStateTable"/>, <see cref="IntelligenceRows"/>); this class decides what goes where.
-/// Aircraft rows are locked in transponder order, which serialises concurrent batches for the same aircraft
-/// and the closer without deadlocks.
+/// Aircraft rows are locked in id order by every writing transaction (<see cref="AircraftTable.Lock"/>), which
+/// serialises concurrent batches for the same aircraft without deadlocks; the closer skips locked rows.
 /// </summary>
 public sealed class SmartWriter(NpgsqlDataSource dataSource, SessionRules rules, FlightIntelligence? intelligence = null, int writers = SmartWriter.DefaultWriters, int minAircraftPerWriter = SmartWriter.DefaultMinAircraftPerWriter)
 {
